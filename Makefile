@@ -4,13 +4,32 @@ EXTENSION = l2fuse
 EXTVERSION = 0.1.0
 
 MODULE_big = l2fuse
-OBJS = \
-	src/l2fuse.o
+# model format, scoring and introspection
+MODEL_OBJS =
+
+# training aggregates and solvers
+TRAIN_OBJS =
+
+# ensembles and fitted fusion
+FUSION_OBJS =
+
+# evaluation metrics
+EVAL_OBJS =
+
+OBJS = src/l2fuse.o $(MODEL_OBJS) $(TRAIN_OBJS) $(FUSION_OBJS) $(EVAL_OBJS)
 
 DATA = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress suites, one topic per file in sql/ with its output in expected/
-REGRESS = extension
+REGRESS_MODEL =
+
+REGRESS_TRAIN =
+
+REGRESS_FUSION =
+
+REGRESS_EVAL =
+
+REGRESS = extension $(REGRESS_MODEL) $(REGRESS_TRAIN) $(REGRESS_FUSION) $(REGRESS_EVAL)
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 SHLIB_LINK += -lopenblas -lm
