@@ -5,7 +5,8 @@ EXTVERSION = 0.1.0
 
 MODULE_big = l2fuse
 # model format, scoring and introspection
-MODEL_OBJS =
+MODEL_OBJS = src/model.o src/model_score.o src/model_glue.o src/score.o \
+	src/model_json.o src/ensemble.o
 
 # training aggregates and solvers
 TRAIN_OBJS =
@@ -32,7 +33,7 @@ REGRESS_EVAL =
 REGRESS = extension $(REGRESS_MODEL) $(REGRESS_TRAIN) $(REGRESS_FUSION) $(REGRESS_EVAL)
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
-SHLIB_LINK += -lopenblas -lm
+SHLIB_LINK += -lopenblas -lz -lm
 PG_CPPFLAGS += -I$(srcdir)/src
 
 # Our own sources build warning-free; PostgreSQL's headers trip
