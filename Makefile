@@ -22,7 +22,7 @@ OBJS = src/l2fuse.o $(MODEL_OBJS) $(TRAIN_OBJS) $(FUSION_OBJS) $(EVAL_OBJS)
 DATA = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress suites, one topic per file in sql/ with its output in expected/
-REGRESS_MODEL =
+REGRESS_MODEL = model_format model_score model_json ensemble model_parallel
 
 REGRESS_TRAIN =
 

@@ -160,6 +160,15 @@ l2fuse_ensemble(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(1))
 		weights = ReadWeights(PG_GETARG_ARRAYTYPE_P(1), n);
 
+	/* The new ensemble adds one level of nesting. */
+	for (k = 0; k < n; k++)
+		if (l2_model_nesting(members[k]) >= L2_ENSEMBLE_MAX_DEPTH)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("ensembles nest at most %d levels deep", L2_ENSEMBLE_MAX_DEPTH),
+					 errdetail("Member %d already nests %d levels.", k + 1,
+							   l2_model_nesting(members[k]))));
+
 	/* A soft vote averages probabilities: every member must have one. */
 	for (k = 0; voting == L2_VOTING_SOFT && k < n; k++)
 		if (!l2_model_has_proba(members[k]))

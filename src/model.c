@@ -386,27 +386,27 @@ check_linear(const L2Model *m, char *errbuf, size_t errlen)
 	if (!isfinite(m->intercept))
 		return fail(errbuf, errlen, "model intercept is not finite");
 	if ((bad = first_nonfinite(m->coef, m->nfeatures)) >= 0)
-		return fail(errbuf, errlen, "model coefficient %d is not finite", (int) bad + 1);
+		return fail(errbuf, errlen, "coefficients[%d] is not finite", (int) bad + 1);
 	if (!isfinite(m->lambda) || m->lambda < 0)
-		return fail(errbuf, errlen, "model lambda must be finite and >= 0");
+		return fail(errbuf, errlen, "lambda must be finite and >= 0");
 
 	if (m->kind == L2_KIND_LOGISTIC && m->loss != L2_LOSS_LOGISTIC)
-		return fail(errbuf, errlen, "loss code %d does not belong to a logistic model",
-					(int) m->loss);
+		return fail(errbuf, errlen, "loss \"%s\" does not fit a logistic model",
+					l2_loss_name(m->loss));
 	if (m->kind == L2_KIND_SVM && m->loss != L2_LOSS_HINGE && m->loss != L2_LOSS_SQUARED_HINGE)
-		return fail(errbuf, errlen, "loss code %d does not belong to an svm model",
-					(int) m->loss);
+		return fail(errbuf, errlen, "loss \"%s\" does not fit an svm model",
+					l2_loss_name(m->loss));
 
 	if (m->standardized)
 	{
 		if (m->means == NULL || m->scales == NULL)
 			return fail(errbuf, errlen, "standardized model has no means or scales");
 		if ((bad = first_nonfinite(m->means, m->nfeatures)) >= 0)
-			return fail(errbuf, errlen, "standardization mean %d is not finite", (int) bad + 1);
+			return fail(errbuf, errlen, "means[%d] is not finite", (int) bad + 1);
 		for (i = 0; i < m->nfeatures; i++)
 			if (!isfinite(m->scales[i]) || m->scales[i] <= 0)
 				return fail(errbuf, errlen,
-							"standardization scale %d must be finite and > 0", (int) i + 1);
+							"scales[%d] must be finite and > 0", (int) i + 1);
 	}
 	else if (m->means != NULL || m->scales != NULL)
 		return fail(errbuf, errlen, "model that is not standardized has means or scales");
@@ -416,26 +416,26 @@ check_linear(const L2Model *m, char *errbuf, size_t errlen)
 		return fail(errbuf, errlen, "unknown class weight mode %d", (int) m->class_weight_mode);
 	if (!isfinite(m->class_weight_pos) || m->class_weight_pos <= 0 ||
 		!isfinite(m->class_weight_neg) || m->class_weight_neg <= 0)
-		return fail(errbuf, errlen, "class weights must be finite and > 0");
+		return fail(errbuf, errlen, "class_weight_pos and class_weight_neg must be finite and > 0");
 	if (!isfinite(m->tol) || m->tol < 0)
-		return fail(errbuf, errlen, "model tol must be finite and >= 0");
+		return fail(errbuf, errlen, "tol must be finite and >= 0");
 	if (m->max_iter < 0)
-		return fail(errbuf, errlen, "model max_iter %d is negative", (int) m->max_iter);
+		return fail(errbuf, errlen, "max_iter %d is negative", (int) m->max_iter);
 
 	if (m->info.rows_used < 0 || m->info.rows_skipped < 0)
-		return fail(errbuf, errlen, "model row counts must be >= 0");
+		return fail(errbuf, errlen, "rows_used and rows_skipped must be >= 0");
 	if (m->info.positives < 0 || m->info.positives > m->info.rows_used)
-		return fail(errbuf, errlen, "model positives %lld out of range 0 to %lld",
+		return fail(errbuf, errlen, "positives %lld is out of range 0 to rows_used %lld",
 					(long long) m->info.positives, (long long) m->info.rows_used);
 	if (m->info.iterations < 0)
-		return fail(errbuf, errlen, "model iterations %d is negative", (int) m->info.iterations);
+		return fail(errbuf, errlen, "iterations %d is negative", (int) m->info.iterations);
 	if (!isfinite(m->info.objective) || !isfinite(m->info.optimality))
-		return fail(errbuf, errlen, "model objective and optimality must be finite");
+		return fail(errbuf, errlen, "objective and optimality must be finite");
 
 	if (m->calibrated && m->kind != L2_KIND_SVM)
-		return fail(errbuf, errlen, "only svm models carry a probability calibration");
+		return fail(errbuf, errlen, "calibrated is true but only svm models carry a calibration");
 	if (!isfinite(m->platt_a) || !isfinite(m->platt_b))
-		return fail(errbuf, errlen, "platt parameters must be finite");
+		return fail(errbuf, errlen, "platt_a and platt_b must be finite");
 	if (m->calib_folds < 0)
 		return fail(errbuf, errlen, "calibration folds %d is negative", (int) m->calib_folds);
 	return true;
@@ -545,6 +545,28 @@ bool
 l2_model_check(const L2Model *m, char *errbuf, size_t errlen)
 {
 	return check_model(m, 0, errbuf, errlen);
+}
+
+/*
+ * Levels of ensembles in m: 0 for a linear model, 1 for an ensemble of
+ * linear models, and so on.  At most L2_ENSEMBLE_MAX_DEPTH in a valid model.
+ */
+int
+l2_model_nesting(const L2Model *m)
+{
+	int			deepest = 0;
+	int32_t		k;
+
+	if (m->kind != L2_KIND_ENSEMBLE)
+		return 0;
+	for (k = 0; k < m->ens->nmembers; k++)
+	{
+		int			d = l2_model_nesting(m->ens->members[k]);
+
+		if (d > deepest)
+			deepest = d;
+	}
+	return deepest + 1;
 }
 
 /* ---------------------------------------------------------------------

@@ -154,6 +154,7 @@ extern bool l2_model_decode_ex(const uint8_t *buf, size_t len, L2Alloc alloc, vo
 /* construction and validation (model.c) */
 extern void l2_model_set_defaults(L2Model *m, L2ModelKind kind);
 extern bool l2_model_check(const L2Model *m, char *errbuf, size_t errlen);
+extern int	l2_model_nesting(const L2Model *m);
 extern L2Model *l2_ensemble_build(int32_t nmembers, L2Model *const *members,
 								  const double *weights, L2Voting voting,
 								  const double *meta_coef, double meta_intercept,

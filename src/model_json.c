@@ -187,7 +187,7 @@ CheckLinear(const L2Model *m, const char *what)
 	if (m->kind == L2_KIND_ENSEMBLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("an ensemble has no single %s", what),
+				 errmsg("an ensemble has no %s of its own", what),
 				 errhint("Use l2fuse.model_info to see the %s of each member.", what)));
 }
 
