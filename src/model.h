@@ -142,7 +142,15 @@ typedef enum L2DecodeError
 	L2_DECODE_NEWER_VERSION = 2 /* a format this library does not know yet */
 } L2DecodeError;
 
-/* codec (model.c) */
+/*
+ * Codec (model.c).  The layout and every invariant are in MODEL_FORMAT.md;
+ * l2_model_check enforces them and the encoder expects a model that passes
+ * it.  In short, for a linear model: every double finite; loss logistic for
+ * kind logistic, hinge or squared hinge for kind svm; means and scales
+ * present exactly when standardized (scales > 0); lambda, tol >= 0; class
+ * weights > 0; counts >= 0 with positives <= rows_used; calibrated only for
+ * kind svm; ens NULL.  Start from l2_model_set_defaults() to get there.
+ */
 extern size_t l2_model_encoded_size(const L2Model *m);
 extern void l2_model_encode(const L2Model *m, uint8_t *out);
 extern bool l2_model_decode(const uint8_t *buf, size_t len, L2Alloc alloc, void *ctx,

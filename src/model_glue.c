@@ -34,13 +34,20 @@ l2_palloc(size_t size, void *ctx)
 	return MemoryContextAllocZero((MemoryContext) ctx, size);
 }
 
-/* Encode a valid model into a new bytea. */
+/*
+ * Encode a model into a new bytea.  The model must pass l2_model_check: a
+ * value that could not be decoded again is never written.
+ */
 bytea *
 l2_model_to_bytea(const L2Model *m)
 {
-	size_t		size = l2_model_encoded_size(m);
+	size_t		size;
 	bytea	   *b;
+	char		err[512];
 
+	if (!l2_model_check(m, err, sizeof(err)))
+		elog(ERROR, "l2_model_to_bytea: invalid model: %s", err);
+	size = l2_model_encoded_size(m);
 	if (size > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -27,9 +27,10 @@ if ! have_libfuzzer; then
 		exit 77
 	fi
 	say "installing clang and libclang-rt-14-dev"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q clang libclang-rt-14-dev >/dev/null 2>&1 ||
+	pkgs="clang libclang-rt-14-dev"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $pkgs >/dev/null 2>&1 ||
 		{ apt-get update -q >/dev/null 2>&1 &&
-		  DEBIAN_FRONTEND=noninteractive apt-get install -y -q clang libclang-rt-14-dev >/dev/null 2>&1; }
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $pkgs >/dev/null 2>&1; }
 	have_libfuzzer || { say "could not install clang with libFuzzer; skipping"; exit 77; }
 fi
 
