@@ -5,7 +5,8 @@ EXTVERSION = 0.1.0
 
 MODULE_big = l2fuse
 # model format, scoring and introspection
-MODEL_OBJS =
+MODEL_OBJS = src/model.o src/model_score.o src/model_glue.o src/score.o \
+	src/model_json.o src/ensemble.o
 
 # training aggregates and solvers
 TRAIN_OBJS =
@@ -21,7 +22,7 @@ OBJS = src/l2fuse.o $(MODEL_OBJS) $(TRAIN_OBJS) $(FUSION_OBJS) $(EVAL_OBJS)
 DATA = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress suites, one topic per file in sql/ with its output in expected/
-REGRESS_MODEL =
+REGRESS_MODEL = model_format model_score model_json ensemble model_parallel
 
 REGRESS_TRAIN =
 
@@ -32,7 +33,7 @@ REGRESS_EVAL =
 REGRESS = extension $(REGRESS_MODEL) $(REGRESS_TRAIN) $(REGRESS_FUSION) $(REGRESS_EVAL)
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
-SHLIB_LINK += -lopenblas -lm
+SHLIB_LINK += -lopenblas -lz -lm
 PG_CPPFLAGS += -I$(srcdir)/src
 
 # Our own sources build warning-free; PostgreSQL's headers trip

@@ -1,0 +1,205 @@
+/*
+ * model_glue.c
+ *		Models as bytea values inside the server: conversion, per-call-site
+ *		caching and feature arrays.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/memutils.h"
+
+#include "model_glue.h"
+
+/*
+ * A decoded model kept for one call site, with the exact bytes it came from
+ * and a scratch row of nfeatures doubles.  Lives in its own context under
+ * fn_mcxt, reset whenever a different value arrives.
+ */
+typedef struct ModelCache
+{
+	MemoryContext cxt;
+	bool		valid;
+	Size		len;
+	char	   *bytes;
+	L2Model    *model;
+	double	   *scratch;
+} ModelCache;
+
+/* Codec allocator: zeroed memory from the context passed as ctx. */
+void *
+l2_palloc(size_t size, void *ctx)
+{
+	return MemoryContextAllocZero((MemoryContext) ctx, size);
+}
+
+/*
+ * Encode a model into a new bytea.  The model must pass l2_model_check: a
+ * value that could not be decoded again is never written.
+ */
+bytea *
+l2_model_to_bytea(const L2Model *m)
+{
+	size_t		size;
+	bytea	   *b;
+	char		err[512];
+
+	if (!l2_model_check(m, err, sizeof(err)))
+		elog(ERROR, "l2_model_to_bytea: invalid model: %s", err);
+	size = l2_model_encoded_size(m);
+	if (size > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model is too large to store: %zu bytes", size)));
+	b = palloc(size + VARHDRSZ);
+	SET_VARSIZE(b, size + VARHDRSZ);
+	l2_model_encode(m, (uint8_t *) VARDATA(b));
+	return b;
+}
+
+/* Decode len bytes at data into cxt, or ERROR with data_corrupted. */
+static L2Model *
+decode_or_error(const char *data, Size len, MemoryContext cxt)
+{
+	L2Model    *m;
+	L2DecodeError cls;
+	char		err[512];
+
+	if (l2_model_decode_ex((const uint8_t *) data, len, l2_palloc, cxt, &m,
+						   err, sizeof(err), &cls))
+		return m;
+
+	if (cls == L2_DECODE_NEWER_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid l2fuse model: %s", err),
+				 errhint("The model was written by a newer release of l2fuse; "
+						 "upgrade the extension to read it.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid l2fuse model: %s", err)));
+	return NULL;				/* not reached */
+}
+
+/* Decode a bytea into CurrentMemoryContext. */
+L2Model *
+l2_model_from_bytea(bytea *b)
+{
+	return decode_or_error(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), CurrentMemoryContext);
+}
+
+/*
+ * The model for argument argno, decoded once per call site.  The cache is
+ * keyed on the complete bytes (length and memcmp), so a different value is
+ * never served from it.  *scratch receives a row buffer of nfeatures doubles.
+ */
+const L2Model *
+l2_model_cached(FunctionCallInfo fcinfo, int argno, double **scratch)
+{
+	FmgrInfo   *flinfo = fcinfo->flinfo;
+	ModelCache *cache = (ModelCache *) flinfo->fn_extra;
+	bytea	   *b = PG_GETARG_BYTEA_PP(argno);
+	Size		len = VARSIZE_ANY_EXHDR(b);
+	const char *data = VARDATA_ANY(b);
+
+	/* Same bytes as last time: reuse. */
+	if (cache != NULL && cache->valid && cache->len == len &&
+		memcmp(cache->bytes, data, len) == 0)
+	{
+		*scratch = cache->scratch;
+		return cache->model;
+	}
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(ModelCache));
+		cache->cxt = AllocSetContextCreate(flinfo->fn_mcxt, "l2fuse model cache",
+										   ALLOCSET_SMALL_SIZES);
+		flinfo->fn_extra = cache;
+	}
+
+	/* Decode into a fresh context; an error leaves the cache invalid. */
+	cache->valid = false;
+	MemoryContextReset(cache->cxt);
+	cache->model = decode_or_error(data, len, cache->cxt);
+	cache->bytes = MemoryContextAlloc(cache->cxt, len > 0 ? len : 1);
+	memcpy(cache->bytes, data, len);
+	cache->len = len;
+	cache->scratch = MemoryContextAlloc(cache->cxt,
+										sizeof(double) * (Size) cache->model->nfeatures);
+	cache->valid = true;
+
+	*scratch = cache->scratch;
+	return cache->model;
+}
+
+/* ERROR unless arr is a one-dimensional array of nfeatures elements. */
+static void
+CheckFeatureShape(ArrayType *arr, int32 nfeatures)
+{
+	int			n;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("features must be a one-dimensional array, not %d-dimensional",
+						ARR_NDIM(arr))));
+	n = ARR_NDIM(arr) == 0 ? 0 : ARR_DIMS(arr)[0];
+	if (n != nfeatures)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model expects %d features, got %d", nfeatures, n)));
+}
+
+/* ERROR for element i (0-based) of the features: NULL or not finite. */
+static void
+ReportBadFeature(int i, bool isnull)
+{
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("feature %d is NULL", i + 1),
+				 errhint("Replace missing values before scoring.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("feature %d is not finite", i + 1)));
+}
+
+/*
+ * Copy a float8[] or real[] of exactly nfeatures finite, non-NULL values into
+ * out.  Both element types are read natively: real values widen exactly.
+ */
+void
+l2_read_features(ArrayType *arr, int32 nfeatures, double *out)
+{
+	Oid			elt = ARR_ELEMTYPE(arr);
+	bits8	   *nulls = ARR_NULLBITMAP(arr);
+	int			i;
+
+	if (elt != FLOAT8OID && elt != FLOAT4OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("features must be float8[] or real[]")));
+	CheckFeatureShape(arr, nfeatures);
+
+	for (i = 0; i < nfeatures; i++)
+		if (nulls && !(nulls[i / 8] & (1 << (i % 8))))
+			ReportBadFeature(i, true);
+
+	if (elt == FLOAT8OID)
+	{
+		memcpy(out, ARR_DATA_PTR(arr), sizeof(double) * (Size) nfeatures);
+	}
+	else
+	{
+		const float4 *f = (const float4 *) ARR_DATA_PTR(arr);
+
+		for (i = 0; i < nfeatures; i++)
+			out[i] = (double) f[i];
+	}
+
+	for (i = 0; i < nfeatures; i++)
+		if (!isfinite(out[i]))
+			ReportBadFeature(i, false);
+}
