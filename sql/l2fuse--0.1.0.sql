@@ -78,12 +78,11 @@ CREATE FUNCTION roc_curve_final(internal) RETURNS jsonb
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION roc_curve_final(internal) IS 'final function of roc_curve';
 
--- The final functions sort the stored scores in place: READ_WRITE.
+-- The final functions sort copies of the scores: the state stays READ_ONLY.
 CREATE AGGREGATE roc_auc(score float8, label boolean) (
 	SFUNC = scores_accum,
 	STYPE = internal,
 	FINALFUNC = roc_auc_final,
-	FINALFUNC_MODIFY = READ_WRITE,
 	COMBINEFUNC = scores_combine,
 	SERIALFUNC = scores_serialize,
 	DESERIALFUNC = scores_deserialize,
@@ -96,7 +95,6 @@ CREATE AGGREGATE roc_curve(score float8, label boolean) (
 	SFUNC = scores_accum,
 	STYPE = internal,
 	FINALFUNC = roc_curve_final,
-	FINALFUNC_MODIFY = READ_WRITE,
 	COMBINEFUNC = scores_combine,
 	SERIALFUNC = scores_serialize,
 	DESERIALFUNC = scores_deserialize,
@@ -185,7 +183,6 @@ CREATE AGGREGATE evaluate(model bytea, features float8[], label boolean) (
 	SFUNC = evaluate_accum,
 	STYPE = internal,
 	FINALFUNC = evaluate_final,
-	FINALFUNC_MODIFY = READ_WRITE,
 	COMBINEFUNC = scores_combine,
 	SERIALFUNC = scores_serialize,
 	DESERIALFUNC = scores_deserialize,
@@ -198,7 +195,6 @@ CREATE AGGREGATE evaluate(model bytea, features real[], label boolean) (
 	SFUNC = evaluate_accum,
 	STYPE = internal,
 	FINALFUNC = evaluate_final,
-	FINALFUNC_MODIFY = READ_WRITE,
 	COMBINEFUNC = scores_combine,
 	SERIALFUNC = scores_serialize,
 	DESERIALFUNC = scores_deserialize,

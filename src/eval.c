@@ -5,7 +5,9 @@
  *
  * The ranking aggregates (roc_auc, roc_curve, evaluate) share one internal
  * state, a ScoreState, with combine, serialize and deserialize functions
- * for parallel aggregation.  log_loss and confusion need only sums and
+ * for parallel aggregation.  Their final functions sort copies of the
+ * scores and leave the state unchanged (FINALFUNC_MODIFY = READ_ONLY), so
+ * they also work as window functions.  log_loss and confusion need only sums and
  * counts and keep them in plain arrays, as PostgreSQL's own float8
  * aggregates do.
  *
@@ -210,9 +212,12 @@ l2fuse_scores_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-/* The state of a final function, sorted; NULL when no row was used. */
+/*
+ * Sorted copies of the scores of a final function's state.  Returns NULL
+ * when no row was used.
+ */
 static ScoreState *
-SortedStateOrNull(FunctionCallInfo fcinfo)
+SortedOrNull(FunctionCallInfo fcinfo, SortedScores *sorted)
 {
 	ScoreState *state;
 
@@ -222,7 +227,7 @@ SortedStateOrNull(FunctionCallInfo fcinfo)
 	if (state->pos.n + state->neg.n == 0)
 		return NULL;
 
-	ScoreStateSort(state);
+	ScoreStateSort(state, sorted);
 	return state;
 }
 
@@ -234,14 +239,14 @@ PG_FUNCTION_INFO_V1(l2fuse_roc_auc_final);
 Datum
 l2fuse_roc_auc_final(PG_FUNCTION_ARGS)
 {
-	ScoreState *state = SortedStateOrNull(fcinfo);
+	SortedScores s;
 	double		auc;
 
-	if (state == NULL)
+	if (SortedOrNull(fcinfo, &s) == NULL)
 		PG_RETURN_NULL();
 
-	auc = l2_roc_auc(state->pos_sorted, state->pos.n,
-					 state->neg_sorted, state->neg.n);
+	auc = l2_roc_auc(s.pos, s.npos, s.neg, s.nneg);
+	SortedScoresFree(&s);
 	if (isnan(auc))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(auc);
@@ -255,20 +260,19 @@ PG_FUNCTION_INFO_V1(l2fuse_roc_curve_final);
 Datum
 l2fuse_roc_curve_final(PG_FUNCTION_ARGS)
 {
-	ScoreState *state = SortedStateOrNull(fcinfo);
+	SortedScores s;
 	JsonbParseState *ps = NULL;
 	JsonbValue *result;
 	L2RocPoint *pts;
 	size_t		npts,
 				k;
 
-	if (state == NULL)
+	if (SortedOrNull(fcinfo, &s) == NULL)
 		PG_RETURN_NULL();
 
-	pts = palloc_extended((state->pos.n + state->neg.n + 1) * sizeof(L2RocPoint),
-						  MCXT_ALLOC_HUGE);
-	npts = l2_roc_curve(state->pos_sorted, state->pos.n,
-						state->neg_sorted, state->neg.n, pts);
+	pts = palloc_extended((s.npos + s.nneg + 1) * sizeof(L2RocPoint), MCXT_ALLOC_HUGE);
+	npts = l2_roc_curve(s.pos, s.npos, s.neg, s.nneg, pts);
+	SortedScoresFree(&s);
 
 	pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
 	for (k = 0; k < npts; k++)
@@ -280,6 +284,7 @@ l2fuse_roc_curve_final(PG_FUNCTION_ARGS)
 		pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
 	}
 	result = pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
+	pfree(pts);
 
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
 }
@@ -294,19 +299,20 @@ PG_FUNCTION_INFO_V1(l2fuse_evaluate_final);
 Datum
 l2fuse_evaluate_final(PG_FUNCTION_ARGS)
 {
-	ScoreState *state = SortedStateOrNull(fcinfo);
+	SortedScores s;
+	ScoreState *state;
 	bool		proba;
 	L2Metrics	m;
 	JsonbParseState *ps = NULL;
 	JsonbValue *result;
 
+	state = SortedOrNull(fcinfo, &s);
 	if (state == NULL)
 		PG_RETURN_NULL();
 
 	proba = state->kind == SCORES_PROBABILITY;
-	l2_metrics_compute(state->pos_sorted, state->pos.n,
-					   state->neg_sorted, state->neg.n,
-					   proba ? 0.5 : 0.0, proba, &m);
+	l2_metrics_compute(s.pos, s.npos, s.neg, s.nneg, proba ? 0.5 : 0.0, proba, &m);
+	SortedScoresFree(&s);
 
 	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
 	PushKeyInt(&ps, "positives", m.positives);

@@ -130,9 +130,6 @@ ScoreListAppend(ScoreState *state, ScoreList *list, double score)
 void
 ScoreStateAdd(ScoreState *state, double score, bool label)
 {
-	if (state->sorted)
-		elog(ERROR, "score state was already finalized");
-
 	ScoreListAppend(state, label ? &state->pos : &state->neg, score);
 }
 
@@ -146,9 +143,6 @@ ScoreStateMerge(ScoreState *dst, const ScoreState *src)
 {
 	const ScoreChunk *c;
 	int32		k;
-
-	if (dst->sorted || src->sorted)
-		elog(ERROR, "score state was already finalized");
 
 	if (dst->kind != src->kind)
 	{
@@ -175,43 +169,47 @@ ScoreStateMerge(ScoreState *dst, const ScoreState *src)
 	dst->skipped += src->skipped;
 }
 
-/* Move a list's scores into one array (freeing its chunks) and sort it. */
+/* A sorted copy of a list's scores, in the current memory context. */
 static double *
-ScoreListToSorted(ScoreState *state, ScoreList *list)
+ScoreListSorted(const ScoreList *list)
 {
 	double	   *v;
-	ScoreChunk *c;
-	ScoreChunk *next;
+	const ScoreChunk *c;
 	int64		k = 0;
 
-	v = MemoryContextAllocHuge(state->mcxt, Max(list->n, 1) * sizeof(double));
-	for (c = list->head; c != NULL; c = next)
+	v = palloc_extended(Max(list->n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	for (c = list->head; c != NULL; c = c->next)
 	{
-		next = c->next;
 		memcpy(v + k, c->v, c->used * sizeof(double));
 		k += c->used;
-		pfree(c);
 	}
 	Assert(k == list->n);
-	list->head = list->tail = NULL;
 
 	l2_sort_scores(v, (size_t) list->n);
 	return v;
 }
 
 /*
- * Move both lists into sorted arrays.  Calling it again does nothing, so
- * a final function may run more than once on one state.
+ * Sorted copies of both lists, in the current memory context; the state
+ * is left unchanged.
  */
 void
-ScoreStateSort(ScoreState *state)
+ScoreStateSort(const ScoreState *state, SortedScores *out)
 {
-	if (state->sorted)
-		return;
+	out->pos = ScoreListSorted(&state->pos);
+	out->npos = (size_t) state->pos.n;
+	out->neg = ScoreListSorted(&state->neg);
+	out->nneg = (size_t) state->neg.n;
+}
 
-	state->pos_sorted = ScoreListToSorted(state, &state->pos);
-	state->neg_sorted = ScoreListToSorted(state, &state->neg);
-	state->sorted = true;
+/*
+ * Free the sorted copies.
+ */
+void
+SortedScoresFree(SortedScores *s)
+{
+	pfree(s->pos);
+	pfree(s->neg);
 }
 
 /* Append a list's scores to a message buffer. */
@@ -235,9 +233,6 @@ ScoreStateSerialize(const ScoreState *state)
 {
 	StringInfoData buf;
 	int64		nscores = state->pos.n + state->neg.n;
-
-	if (state->sorted)
-		elog(ERROR, "score state was already finalized");
 
 	/* a bytea holds at most 1 GB */
 	if (nscores > (int64) ((MaxAllocSize - VARHDRSZ - SCORE_STATE_HEADER) / 8))

@@ -5,8 +5,10 @@
  * Exact ROC AUC, ROC curves and average precision need all scores at once,
  * so the transition functions append each (score, label) to one of two
  * chunked lists of doubles (8 bytes a row, no allocation per row).  The
- * final function moves them into two contiguous arrays and sorts them.
- * The lists' size is bounded by l2fuse.max_train_memory.
+ * final functions copy them into two contiguous arrays and sort the copies,
+ * leaving the state as it was, so the aggregates also work as window
+ * functions.  The lists' size is bounded by l2fuse.max_train_memory; a
+ * final function needs as much again while it sorts.
  */
 #ifndef L2FUSE_EVAL_STATE_H
 #define L2FUSE_EVAL_STATE_H
@@ -39,20 +41,27 @@ typedef struct ScoreState
 	MemoryContext mcxt;			/* where chunks and sorted arrays live */
 	ScoreKind	kind;
 	int64		skipped;		/* rows with a NULL input */
-	int64		bytes;			/* bytes held by chunks or sorted arrays */
+	int64		bytes;			/* bytes held by chunks */
 	ScoreList	pos;
 	ScoreList	neg;
-	bool		sorted;			/* the lists were moved into the arrays below */
-	double	   *pos_sorted;
-	double	   *neg_sorted;
 } ScoreState;
+
+/* Sorted copies of a state's scores, for a final function. */
+typedef struct SortedScores
+{
+	double	   *pos;			/* ascending */
+	size_t		npos;
+	double	   *neg;			/* ascending */
+	size_t		nneg;
+} SortedScores;
 
 extern ScoreState *ScoreStateCreate(MemoryContext mcxt, ScoreKind kind);
 extern ScoreState *ScoreStateFromAgg(FunctionCallInfo fcinfo, int argno,
 									 ScoreKind kind, const char *caller);
 extern void ScoreStateAdd(ScoreState *state, double score, bool label);
 extern void ScoreStateMerge(ScoreState *dst, const ScoreState *src);
-extern void ScoreStateSort(ScoreState *state);
+extern void ScoreStateSort(const ScoreState *state, SortedScores *out);
+extern void SortedScoresFree(SortedScores *s);
 extern bytea *ScoreStateSerialize(const ScoreState *state);
 extern ScoreState *ScoreStateDeserialize(bytea *b, MemoryContext mcxt);
 extern void CheckScoreFinite(double score, const char *what);
