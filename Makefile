@@ -28,7 +28,7 @@ REGRESS_TRAIN =
 
 REGRESS_FUSION =
 
-REGRESS_EVAL = metrics metrics_errors metrics_parallel
+REGRESS_EVAL = metrics metrics_errors metrics_parallel evaluate
 
 REGRESS = extension $(REGRESS_MODEL) $(REGRESS_TRAIN) $(REGRESS_FUSION) $(REGRESS_EVAL)
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
