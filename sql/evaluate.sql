@@ -142,14 +142,20 @@ RESET l2fuse.max_train_memory;
 CREATE TABLE ev3 AS SELECT e.* FROM ev2 e, generate_series(1, 20);
 ANALYZE ev3;
 SELECT model AS m2 FROM m2 \gset
-CREATE TEMP TABLE ev3_serial AS SELECT l2fuse.evaluate(:'m2', x, y) AS e FROM ev3;
+INSERT INTO ev3 SELECT i, x, NULL FROM ev2 WHERE i <= 100;
+ANALYZE ev3;
+SELECT l2fuse_stub.model_from_json('{"kind":"svm","coefficients":[1,1],"intercept":0.1}') AS svm
+\gset
+CREATE TEMP TABLE ev3_serial AS
+SELECT l2fuse.evaluate(:'m2', x, y) AS e, l2fuse.evaluate(:'svm', x, y) AS e_svm FROM ev3;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 EXPLAIN (COSTS OFF) SELECT l2fuse.evaluate(:'m2', x, y) FROM ev3;
 SELECT (SELECT l2fuse.evaluate(:'m2', x, y) FROM ev3) = e AS parallel_equal,
-	e ->> 'n' AS n
+	(SELECT l2fuse.evaluate(:'svm', x, y) FROM ev3) = e_svm AS parallel_svm_equal,
+	e ->> 'n' AS n, e ->> 'skipped' AS skipped, e_svm ->> 'scores' AS svm_scores
 FROM ev3_serial;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;

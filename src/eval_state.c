@@ -144,21 +144,20 @@ ScoreStateMerge(ScoreState *dst, const ScoreState *src)
 	const ScoreChunk *c;
 	int32		k;
 
+	dst->skipped += src->skipped;
+	if (src->pos.n + src->neg.n == 0)
+		return;
+
 	if (dst->kind != src->kind)
 	{
-		if (src->pos.n + src->neg.n == 0)
-			src = NULL;
-		else if (dst->pos.n + dst->neg.n == 0)
-			dst->kind = src->kind;
-		else
+		if (dst->pos.n + dst->neg.n > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("cannot evaluate probabilities and decision values together"),
 					 errdetail("Some rows were scored by a model with probability "
 							   "calibration and others by one without.")));
+		dst->kind = src->kind;
 	}
-	if (src == NULL)
-		return;
 
 	for (c = src->pos.head; c != NULL; c = c->next)
 		for (k = 0; k < c->used; k++)
@@ -166,7 +165,6 @@ ScoreStateMerge(ScoreState *dst, const ScoreState *src)
 	for (c = src->neg.head; c != NULL; c = c->next)
 		for (k = 0; k < c->used; k++)
 			ScoreListAppend(dst, &dst->neg, c->v[k]);
-	dst->skipped += src->skipped;
 }
 
 /* A sorted copy of a list's scores, in the current memory context. */
