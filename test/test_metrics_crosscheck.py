@@ -220,7 +220,8 @@ class MetricsCrossCheck(unittest.TestCase):
         # sklearn raises for the AUC; l2fuse returns NULL; the rest agree
         s, y = self.continuous
         self.load_scores(s[:1000], np.ones(1000, dtype=bool))
-        self.cur.execute("SELECT l2fuse.roc_auc(score, label), l2fuse.log_loss(score, label) FROM sc")
+        self.cur.execute("SELECT l2fuse.roc_auc(score, label), l2fuse.log_loss(score, label) "
+                         "FROM sc")
         auc, ll = self.cur.fetchone()
         self.assertIsNone(auc)
         with self.assertRaises(ValueError):
