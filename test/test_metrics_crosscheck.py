@@ -75,7 +75,8 @@ class MetricsCrossCheck(unittest.TestCase):
         cls.cur = cls.conn.cursor()
         cls.cur.execute("CREATE EXTENSION IF NOT EXISTS l2fuse")
         cls.cur.execute("SET extra_float_digits = 3")
-        cls.cur.execute("SELECT to_regproc('l2fuse.model_from_json') IS NOT NULL")
+        cls.cur.execute("SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'model_from_json' "
+                        "AND pronamespace = 'l2fuse'::regnamespace)")
         if cls.cur.fetchone()[0]:
             cls.model_from_json = "l2fuse.model_from_json"
         else:
