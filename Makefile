@@ -15,7 +15,8 @@ TRAIN_OBJS =
 FUSION_OBJS =
 
 # evaluation metrics
-EVAL_OBJS =
+EVAL_OBJS = src/metrics.o src/eval_state.o src/eval.o src/evaluate.o \
+	src/eval_model_stub.o
 
 OBJS = src/l2fuse.o $(MODEL_OBJS) $(TRAIN_OBJS) $(FUSION_OBJS) $(EVAL_OBJS)
 
@@ -28,7 +29,7 @@ REGRESS_TRAIN =
 
 REGRESS_FUSION =
 
-REGRESS_EVAL =
+REGRESS_EVAL = metrics metrics_errors metrics_parallel evaluate
 
 REGRESS = extension $(REGRESS_MODEL) $(REGRESS_TRAIN) $(REGRESS_FUSION) $(REGRESS_EVAL)
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)

@@ -112,3 +112,168 @@ COMMENT ON FUNCTION ensemble(bytea[], float8[], text) IS
 -- Evaluation
 ---------------------------------------------------------------------------
 
+-- Every support function below is IMMUTABLE (its result depends on its
+-- arguments only) and PARALLEL SAFE (no state outside its arguments); the
+-- aggregates are PARALLEL SAFE because their states combine exactly.
+-- Transition functions are not STRICT: they count rows with a NULL input.
+
+-- The score state shared by roc_auc, roc_curve and evaluate.
+CREATE FUNCTION scores_accum(internal, float8, boolean) RETURNS internal
+	AS 'MODULE_PATHNAME', 'l2fuse_scores_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION scores_accum(internal, float8, boolean) IS
+	'transition function of roc_auc and roc_curve: stores one score by its label';
+
+-- Not STRICT: either state may be missing (a worker that saw no row).
+CREATE FUNCTION scores_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'l2fuse_scores_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION scores_combine(internal, internal) IS
+	'combine function of roc_auc, roc_curve and evaluate: merges two score states';
+
+CREATE FUNCTION scores_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'l2fuse_scores_serialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scores_serialize(internal) IS
+	'serialize function of roc_auc, roc_curve and evaluate';
+
+CREATE FUNCTION scores_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'l2fuse_scores_deserialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scores_deserialize(bytea, internal) IS
+	'deserialize function of roc_auc, roc_curve and evaluate; validates its input';
+
+CREATE FUNCTION roc_auc_final(internal) RETURNS float8
+	AS 'MODULE_PATHNAME', 'l2fuse_roc_auc_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION roc_auc_final(internal) IS 'final function of roc_auc';
+
+CREATE FUNCTION roc_curve_final(internal) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'l2fuse_roc_curve_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION roc_curve_final(internal) IS 'final function of roc_curve';
+
+-- The final functions sort copies of the scores: the state stays READ_ONLY.
+CREATE AGGREGATE roc_auc(score float8, label boolean) (
+	SFUNC = scores_accum,
+	STYPE = internal,
+	FINALFUNC = roc_auc_final,
+	COMBINEFUNC = scores_combine,
+	SERIALFUNC = scores_serialize,
+	DESERIALFUNC = scores_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE roc_auc(float8, boolean) IS
+	'exact area under the ROC curve, tied scores counting 1/2; NULL unless both classes occur';
+
+CREATE AGGREGATE roc_curve(score float8, label boolean) (
+	SFUNC = scores_accum,
+	STYPE = internal,
+	FINALFUNC = roc_curve_final,
+	COMBINEFUNC = scores_combine,
+	SERIALFUNC = scores_serialize,
+	DESERIALFUNC = scores_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE roc_curve(float8, boolean) IS
+	'ROC curve as a jsonb array of {threshold, fpr, tpr}, one point per distinct score';
+
+-- log_loss: state {rows, compensated sum, compensation}.
+CREATE FUNCTION log_loss_accum(float8[], float8, boolean) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'l2fuse_log_loss_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION log_loss_accum(float8[], float8, boolean) IS
+	'transition function of log_loss';
+
+CREATE FUNCTION log_loss_combine(float8[], float8[]) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'l2fuse_log_loss_combine'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION log_loss_combine(float8[], float8[]) IS
+	'combine function of log_loss';
+
+CREATE FUNCTION log_loss_final(float8[]) RETURNS float8
+	AS 'MODULE_PATHNAME', 'l2fuse_log_loss_final'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION log_loss_final(float8[]) IS 'final function of log_loss';
+
+CREATE AGGREGATE log_loss(probability float8, label boolean) (
+	SFUNC = log_loss_accum,
+	STYPE = float8[],
+	INITCOND = '{0,0,0}',
+	FINALFUNC = log_loss_final,
+	COMBINEFUNC = log_loss_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE log_loss(float8, boolean) IS
+	'mean negative log-likelihood, probabilities clipped to [eps, 1 - eps] with eps = 2^-52';
+
+-- confusion: state {tp, fp, tn, fn, skipped}.
+CREATE FUNCTION confusion_accum(int8[], boolean, boolean) RETURNS int8[]
+	AS 'MODULE_PATHNAME', 'l2fuse_confusion_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION confusion_accum(int8[], boolean, boolean) IS
+	'transition function of confusion';
+
+CREATE FUNCTION confusion_combine(int8[], int8[]) RETURNS int8[]
+	AS 'MODULE_PATHNAME', 'l2fuse_confusion_combine'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION confusion_combine(int8[], int8[]) IS
+	'combine function of confusion';
+
+CREATE FUNCTION confusion_final(int8[]) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'l2fuse_confusion_final'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION confusion_final(int8[]) IS 'final function of confusion';
+
+CREATE AGGREGATE confusion(predicted boolean, label boolean) (
+	SFUNC = confusion_accum,
+	STYPE = int8[],
+	INITCOND = '{0,0,0,0,0}',
+	FINALFUNC = confusion_final,
+	COMBINEFUNC = confusion_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE confusion(boolean, boolean) IS
+	'confusion matrix with accuracy, precision, recall and F1 as jsonb; 0/0 ratios are 0';
+
+-- evaluate: scores each row with the model, then every metric at once.
+CREATE FUNCTION evaluate_accum(internal, bytea, float8[], boolean) RETURNS internal
+	AS 'MODULE_PATHNAME', 'l2fuse_evaluate_accum_float8'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION evaluate_accum(internal, bytea, float8[], boolean) IS
+	'transition function of evaluate over float8[] features';
+
+CREATE FUNCTION evaluate_accum(internal, bytea, real[], boolean) RETURNS internal
+	AS 'MODULE_PATHNAME', 'l2fuse_evaluate_accum_float4'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION evaluate_accum(internal, bytea, real[], boolean) IS
+	'transition function of evaluate over real[] features';
+
+CREATE FUNCTION evaluate_final(internal) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'l2fuse_evaluate_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION evaluate_final(internal) IS 'final function of evaluate';
+
+CREATE AGGREGATE evaluate(model bytea, features float8[], label boolean) (
+	SFUNC = evaluate_accum,
+	STYPE = internal,
+	FINALFUNC = evaluate_final,
+	COMBINEFUNC = scores_combine,
+	SERIALFUNC = scores_serialize,
+	DESERIALFUNC = scores_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE evaluate(bytea, float8[], boolean) IS
+	'every metric of a model on labelled rows, as jsonb';
+
+CREATE AGGREGATE evaluate(model bytea, features real[], label boolean) (
+	SFUNC = evaluate_accum,
+	STYPE = internal,
+	FINALFUNC = evaluate_final,
+	COMBINEFUNC = scores_combine,
+	SERIALFUNC = scores_serialize,
+	DESERIALFUNC = scores_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE evaluate(bytea, real[], boolean) IS
+	'every metric of a model on labelled rows with real[] features, as jsonb';
