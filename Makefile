@@ -15,8 +15,7 @@ TRAIN_OBJS =
 FUSION_OBJS =
 
 # evaluation metrics
-EVAL_OBJS = src/metrics.o src/eval_state.o src/eval.o src/evaluate.o \
-	src/eval_model_stub.o
+EVAL_OBJS = src/metrics.o src/eval_state.o src/eval.o src/evaluate.o
 
 OBJS = src/l2fuse.o $(MODEL_OBJS) $(TRAIN_OBJS) $(FUSION_OBJS) $(EVAL_OBJS)
 

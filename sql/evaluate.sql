@@ -2,19 +2,6 @@
 \set SHOW_CONTEXT never
 SET extra_float_digits = 0;
 
--- Models for the tests, in the minimal format that the stand-in decoder of
--- src/eval_model_stub.c reads.
-CREATE SCHEMA l2fuse_stub;
-CREATE FUNCTION l2fuse_stub.model_from_json(j jsonb) RETURNS bytea
-LANGUAGE sql IMMUTABLE AS $$
-SELECT 'L2STUB'::bytea
-	|| int4send(CASE j ->> 'kind' WHEN 'logistic' THEN 1 WHEN 'svm' THEN 2 END)
-	|| int4send(jsonb_array_length(j -> 'coefficients'))
-	|| float8send(coalesce((j ->> 'intercept')::float8, 0))
-	|| float8send(coalesce((j ->> 'platt_a')::float8, 'NaN'))
-	|| (SELECT string_agg(float8send(c::float8), ''::bytea ORDER BY k)
-		FROM jsonb_array_elements_text(j -> 'coefficients') WITH ORDINALITY AS e(c, k))
-$$;
 
 -- One feature, P = sigmoid(x): the ranking follows x.
 CREATE TABLE ev1 (x float8, y boolean);
@@ -23,7 +10,7 @@ INSERT INTO ev1 VALUES (3, true), (2, false), (1, true), (0, false), (-1, true);
 -- Average precision = (1/3)(1 + 2/3 + 3/5) = 34/45; AUC = 3/6; at 0.5 the
 -- rows x >= 0 are predicted positive: tp 2, fp 2, fn 1, tn 0.
 SELECT jsonb_pretty(l2fuse.evaluate(
-	l2fuse_stub.model_from_json('{"kind":"logistic","coefficients":[1],"intercept":0}'),
+	l2fuse.model_from_json('{"kind":"logistic","coefficients":[1],"intercept":0}'),
 	ARRAY[x], y))
 FROM ev1;
 SELECT round(34 / 45.0, 15) AS average_precision,
@@ -39,7 +26,7 @@ SELECT i, ARRAY[sin(i), cos(3 * i)]::float8[] AS x,
 	sin(i) + 0.5 * cos(7 * i) > 0.2 AS y
 FROM generate_series(1, 2000) i;
 CREATE TEMP TABLE m2 AS
-SELECT l2fuse_stub.model_from_json('{"kind":"logistic","coefficients":[2.5,-0.75],"intercept":-0.3}')
+SELECT l2fuse.model_from_json('{"kind":"logistic","coefficients":[2.5,-0.75],"intercept":-0.3}')
 	AS model;
 CREATE TEMP TABLE ev2_p AS
 SELECT i, y, 1 / (1 + exp(-(2.5 * x[1] - 0.75 * x[2] - 0.3))) AS p FROM ev2;
@@ -87,8 +74,8 @@ FROM (SELECT l2fuse.evaluate(model, x, false) AS e FROM ev2, m2) s;
 SELECT g, l2fuse.evaluate(model, ARRAY[x], y) ->> 'tp' AS tp,
 	l2fuse.evaluate(model, ARRAY[x], y) ->> 'fp' AS fp
 FROM ev1,
-	(VALUES (1, l2fuse_stub.model_from_json('{"kind":"logistic","coefficients":[1],"intercept":0}')),
-			(2, l2fuse_stub.model_from_json('{"kind":"logistic","coefficients":[-1],"intercept":0}')))
+	(VALUES (1, l2fuse.model_from_json('{"kind":"logistic","coefficients":[1],"intercept":0}')),
+			(2, l2fuse.model_from_json('{"kind":"logistic","coefficients":[-1],"intercept":0}')))
 		AS m(g, model)
 GROUP BY g ORDER BY g;
 
@@ -97,7 +84,7 @@ GROUP BY g ORDER BY g;
 SELECT e ->> 'scores' AS scores, e ->> 'log_loss' AS log_loss, e ->> 'brier' AS brier,
 	e ->> 'tp' AS tp, e ->> 'fp' AS fp, round((e ->> 'roc_auc')::numeric, 6) AS roc_auc
 FROM (SELECT l2fuse.evaluate(
-		l2fuse_stub.model_from_json('{"kind":"svm","coefficients":[1],"intercept":-0.5}'),
+		l2fuse.model_from_json('{"kind":"svm","coefficients":[1],"intercept":-0.5}'),
 		ARRAY[x], y) AS e
 	  FROM ev1) s;
 
@@ -105,7 +92,7 @@ FROM (SELECT l2fuse.evaluate(
 SELECT e ->> 'scores' AS scores, round((e ->> 'log_loss')::numeric, 12) AS log_loss,
 	round(avg_ll::numeric, 12) AS expected
 FROM (SELECT l2fuse.evaluate(
-		l2fuse_stub.model_from_json('{"kind":"svm","coefficients":[1],"intercept":0,"platt_a":-2}'),
+		l2fuse.model_from_json('{"kind":"svm","coefficients":[1],"intercept":0,"calibration":{"calibrated":true,"platt_a":-2}}'),
 		ARRAY[x], y) AS e,
 		avg(CASE WHEN y THEN -ln(1 / (1 + exp(-2 * x))) ELSE -ln(1 - 1 / (1 + exp(-2 * x))) END)
 			AS avg_ll
@@ -114,8 +101,8 @@ FROM (SELECT l2fuse.evaluate(
 -- Probabilities and decision values do not mix in one aggregate.
 SELECT l2fuse.evaluate(m, ARRAY[x], y)
 FROM ev1,
-	(VALUES (l2fuse_stub.model_from_json('{"kind":"logistic","coefficients":[1]}')),
-			(l2fuse_stub.model_from_json('{"kind":"svm","coefficients":[1]}'))) AS t(m);
+	(VALUES (l2fuse.model_from_json('{"kind":"logistic","coefficients":[1]}')),
+			(l2fuse.model_from_json('{"kind":"svm","coefficients":[1]}'))) AS t(m);
 \echo :LAST_ERROR_SQLSTATE
 
 -- Bad features.
@@ -144,7 +131,7 @@ ANALYZE ev3;
 SELECT model AS m2 FROM m2 \gset
 INSERT INTO ev3 SELECT i, x, NULL FROM ev2 WHERE i <= 100;
 ANALYZE ev3;
-SELECT l2fuse_stub.model_from_json('{"kind":"svm","coefficients":[1,1],"intercept":0.1}') AS svm
+SELECT l2fuse.model_from_json('{"kind":"svm","coefficients":[1,1],"intercept":0.1}') AS svm
 \gset
 CREATE TEMP TABLE ev3_serial AS
 SELECT l2fuse.evaluate(:'m2', x, y) AS e, l2fuse.evaluate(:'svm', x, y) AS e_svm FROM ev3;
@@ -162,4 +149,3 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 
-DROP SCHEMA l2fuse_stub CASCADE;

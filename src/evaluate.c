@@ -18,10 +18,10 @@
 #include "utils/array.h"
 #include "utils/memutils.h"
 
-#include "eval_model_stub.h"
 #include "eval_state.h"
 #include "l2fuse.h"
 #include "model.h"
+#include "model_glue.h"
 
 /* The decoded model of the current model value. */
 typedef struct ModelCache
@@ -68,7 +68,7 @@ GetModel(FunctionCallInfo fcinfo, bytea *b)
 	cache->x = palloc(cache->model->nfeatures * sizeof(double));
 	MemoryContextSwitchTo(old);
 
-	cache->proba = !(cache->model->kind == L2_KIND_SVM && !cache->model->calibrated);
+	cache->proba = l2_model_has_proba(cache->model);
 	return cache;
 }
 

@@ -21,21 +21,6 @@ from sklearn.preprocessing import StandardScaler
 TOL = 1e-9
 SKLEARN_INF_THRESHOLD = tuple(int(p) for p in sklearn.__version__.split(".")[:2]) >= (1, 3)
 
-# Builds models in the stand-in format read by src/eval_model_stub.c when
-# the extension has no model_from_json of its own.
-STUB_MODEL_FROM_JSON = """
-CREATE SCHEMA IF NOT EXISTS l2fuse_stub;
-CREATE OR REPLACE FUNCTION l2fuse_stub.model_from_json(j jsonb) RETURNS bytea
-LANGUAGE sql IMMUTABLE AS $$
-SELECT 'L2STUB'::bytea
-    || int4send(CASE j ->> 'kind' WHEN 'logistic' THEN 1 WHEN 'svm' THEN 2 END)
-    || int4send(jsonb_array_length(j -> 'coefficients'))
-    || float8send(coalesce((j ->> 'intercept')::float8, 0))
-    || float8send(coalesce((j ->> 'platt_a')::float8, 'NaN'))
-    || (SELECT string_agg(float8send(c::float8), ''::bytea ORDER BY k)
-        FROM jsonb_array_elements_text(j -> 'coefficients') WITH ORDINALITY AS e(c, k))
-$$;
-"""
 
 
 def sigmoid(z):
@@ -75,13 +60,6 @@ class MetricsCrossCheck(unittest.TestCase):
         cls.cur = cls.conn.cursor()
         cls.cur.execute("CREATE EXTENSION IF NOT EXISTS l2fuse")
         cls.cur.execute("SET extra_float_digits = 3")
-        cls.cur.execute("SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'model_from_json' "
-                        "AND pronamespace = 'l2fuse'::regnamespace)")
-        if cls.cur.fetchone()[0]:
-            cls.model_from_json = "l2fuse.model_from_json"
-        else:
-            cls.cur.execute(STUB_MODEL_FROM_JSON)
-            cls.model_from_json = "l2fuse_stub.model_from_json"
 
         rng = np.random.default_rng(20261203)
 
@@ -104,7 +82,6 @@ class MetricsCrossCheck(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.cur.execute("DROP SCHEMA IF EXISTS l2fuse_stub CASCADE")
         cls.conn.close()
 
     def load_scores(self, scores, labels):
@@ -128,7 +105,7 @@ class MetricsCrossCheck(unittest.TestCase):
         """A logistic model as bytea."""
         spec = {"kind": "logistic", "coefficients": [float(c) for c in coef],
                 "intercept": float(intercept)}
-        self.cur.execute(f"SELECT {self.model_from_json}(%s)", (json.dumps(spec),))
+        self.cur.execute("SELECT l2fuse.model_from_json(%s)", (json.dumps(spec),))
         return self.cur.fetchone()[0]
 
     def check_standalone(self, name, scores, labels):
