@@ -24,43 +24,28 @@ COMMENT ON FUNCTION version() IS 'version of the l2fuse shared library';
 
 -- Every model is a bytea value in the layout of src/MODEL_FORMAT.md.  All
 -- functions below depend only on their arguments, so they are IMMUTABLE, and
--- they touch no shared state, so they are PARALLEL SAFE.  Features are
--- float8[] or real[]: both signatures reach one C function that reads either.
+-- they touch no shared state, so they are PARALLEL SAFE.  Features are any
+-- numeric array: float8[] and real[] are read in place, smallint[],
+-- integer[], bigint[] and numeric[] are converted.  One anyarray signature
+-- (rather than one per element type) keeps ARRAY[1, 2] and ARRAY[0.5, 2]
+-- unambiguous.
 
-CREATE FUNCTION predict(model bytea, features float8[]) RETURNS boolean
+CREATE FUNCTION predict(model bytea, features anyarray) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'l2fuse_predict'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION predict(bytea, float8[]) IS
+COMMENT ON FUNCTION predict(bytea, anyarray) IS
 	'predicted class of a row: predict_proba >= 0.5 (decision >= 0 for an uncalibrated SVM)';
 
-CREATE FUNCTION predict(model bytea, features real[]) RETURNS boolean
-	AS 'MODULE_PATHNAME', 'l2fuse_predict'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION predict(bytea, real[]) IS
-	'predicted class of a row: predict_proba >= 0.5 (decision >= 0 for an uncalibrated SVM)';
-
-CREATE FUNCTION predict_proba(model bytea, features float8[]) RETURNS float8
+CREATE FUNCTION predict_proba(model bytea, features anyarray) RETURNS float8
 	AS 'MODULE_PATHNAME', 'l2fuse_predict_proba'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION predict_proba(bytea, float8[]) IS
+COMMENT ON FUNCTION predict_proba(bytea, anyarray) IS
 	'probability of the positive class, in [0, 1]';
 
-CREATE FUNCTION predict_proba(model bytea, features real[]) RETURNS float8
-	AS 'MODULE_PATHNAME', 'l2fuse_predict_proba'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION predict_proba(bytea, real[]) IS
-	'probability of the positive class, in [0, 1]';
-
-CREATE FUNCTION decision_function(model bytea, features float8[]) RETURNS float8
+CREATE FUNCTION decision_function(model bytea, features anyarray) RETURNS float8
 	AS 'MODULE_PATHNAME', 'l2fuse_decision_function'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION decision_function(bytea, float8[]) IS
-	'decision value: coef . x + intercept on the raw feature scale, or the ensemble margin';
-
-CREATE FUNCTION decision_function(model bytea, features real[]) RETURNS float8
-	AS 'MODULE_PATHNAME', 'l2fuse_decision_function'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION decision_function(bytea, real[]) IS
+COMMENT ON FUNCTION decision_function(bytea, anyarray) IS
 	'decision value: coef . x + intercept on the raw feature scale, or the ensemble margin';
 
 CREATE FUNCTION model_info(model bytea) RETURNS jsonb
@@ -237,24 +222,18 @@ COMMENT ON AGGREGATE confusion(boolean, boolean) IS
 	'confusion matrix with accuracy, precision, recall and F1 as jsonb; 0/0 ratios are 0';
 
 -- evaluate: scores each row with the model, then every metric at once.
-CREATE FUNCTION evaluate_accum(internal, bytea, float8[], boolean) RETURNS internal
-	AS 'MODULE_PATHNAME', 'l2fuse_evaluate_accum_float8'
+CREATE FUNCTION evaluate_accum(internal, bytea, anyarray, boolean) RETURNS internal
+	AS 'MODULE_PATHNAME', 'l2fuse_evaluate_accum'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION evaluate_accum(internal, bytea, float8[], boolean) IS
-	'transition function of evaluate over float8[] features';
-
-CREATE FUNCTION evaluate_accum(internal, bytea, real[], boolean) RETURNS internal
-	AS 'MODULE_PATHNAME', 'l2fuse_evaluate_accum_float4'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION evaluate_accum(internal, bytea, real[], boolean) IS
-	'transition function of evaluate over real[] features';
+COMMENT ON FUNCTION evaluate_accum(internal, bytea, anyarray, boolean) IS
+	'transition function of evaluate';
 
 CREATE FUNCTION evaluate_final(internal) RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'l2fuse_evaluate_final'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION evaluate_final(internal) IS 'final function of evaluate';
 
-CREATE AGGREGATE evaluate(model bytea, features float8[], label boolean) (
+CREATE AGGREGATE evaluate(model bytea, features anyarray, label boolean) (
 	SFUNC = evaluate_accum,
 	STYPE = internal,
 	FINALFUNC = evaluate_final,
@@ -263,17 +242,6 @@ CREATE AGGREGATE evaluate(model bytea, features float8[], label boolean) (
 	DESERIALFUNC = scores_deserialize,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE evaluate(bytea, float8[], boolean) IS
+COMMENT ON AGGREGATE evaluate(bytea, anyarray, boolean) IS
 	'every metric of a model on labelled rows, as jsonb';
 
-CREATE AGGREGATE evaluate(model bytea, features real[], label boolean) (
-	SFUNC = evaluate_accum,
-	STYPE = internal,
-	FINALFUNC = evaluate_final,
-	COMBINEFUNC = scores_combine,
-	SERIALFUNC = scores_serialize,
-	DESERIALFUNC = scores_deserialize,
-	PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE evaluate(bytea, real[], boolean) IS
-	'every metric of a model on labelled rows with real[] features, as jsonb';

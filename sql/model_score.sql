@@ -119,3 +119,18 @@ SELECT pg_temp.err($$SELECT l2fuse.predict_proba(pg_temp.m('svm'), '{1,2}'::floa
 -- The full messages with their hints.
 SELECT l2fuse.predict(pg_temp.m('lr'), '{1,NULL,3}'::float8[]);
 SELECT l2fuse.predict_proba(pg_temp.m('svm'), '{2,4}'::real[]);
+
+-- Features of any numeric element type; untyped array literals need a cast.
+SELECT l2fuse.decision_function(l2fuse.model_from_json('{"kind":"logistic","coefficients":[1,2,3],"intercept":0.5}'), f)
+FROM (VALUES (ARRAY[1, 2, 3]), (NULL)) AS v(f) WHERE f IS NOT NULL;
+SELECT l2fuse.decision_function(m, ARRAY[1, 2, 3]::smallint[]) AS int2,
+	l2fuse.decision_function(m, ARRAY[1, 2, 3]) AS int4,
+	l2fuse.decision_function(m, ARRAY[1, 2, 3]::bigint[]) AS int8,
+	l2fuse.decision_function(m, ARRAY[1.0, 2, 3]) AS numeric,
+	l2fuse.decision_function(m, ARRAY[1, 2, 3]::real[]) AS float4,
+	l2fuse.decision_function(m, '{1,2,3}'::float8[]) AS float8
+FROM (SELECT l2fuse.model_from_json('{"kind":"logistic","coefficients":[1,2,3],"intercept":0.5}') AS m) s;
+SELECT l2fuse.predict(l2fuse.model_from_json('{"kind":"logistic","coefficients":[1]}'), ARRAY[NULL::int]);
+SELECT l2fuse.predict(l2fuse.model_from_json('{"kind":"logistic","coefficients":[1]}'), ARRAY['NaN'::numeric]);
+SELECT l2fuse.predict(l2fuse.model_from_json('{"kind":"logistic","coefficients":[1]}'), ARRAY['a'::text]);
+SELECT l2fuse.predict(l2fuse.model_from_json('{"kind":"logistic","coefficients":[1]}'), '{1}');

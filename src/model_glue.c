@@ -8,6 +8,9 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "model_glue.h"
@@ -167,8 +170,53 @@ ReportBadFeature(int i, bool isnull)
 }
 
 /*
- * Copy a float8[] or real[] of exactly nfeatures finite, non-NULL values into
- * out.  Both element types are read natively: real values widen exactly.
+ * Convert nfeatures elements of a one-dimensional integer or numeric array
+ * to doubles, reporting NULL elements.
+ */
+static void
+ReadConvertedFeatures(ArrayType *arr, int32 nfeatures, double *out)
+{
+	Oid			elt = ARR_ELEMTYPE(arr);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *values;
+	bool	   *isnull;
+	int			n;
+	int			i;
+
+	get_typlenbyvalalign(elt, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, elt, typlen, typbyval, typalign, &values, &isnull, &n);
+
+	for (i = 0; i < nfeatures; i++)
+	{
+		if (isnull[i])
+			ReportBadFeature(i, true);
+		switch (elt)
+		{
+			case INT2OID:
+				out[i] = DatumGetInt16(values[i]);
+				break;
+			case INT4OID:
+				out[i] = DatumGetInt32(values[i]);
+				break;
+			case INT8OID:
+				out[i] = (double) DatumGetInt64(values[i]);
+				break;
+			default:
+				out[i] = DatumGetFloat8(DirectFunctionCall1(numeric_float8, values[i]));
+				break;
+		}
+	}
+	pfree(values);
+	pfree(isnull);
+}
+
+/*
+ * Copy a one-dimensional numeric array of exactly nfeatures finite,
+ * non-NULL values into out.  float8[] and real[] are read in place (real
+ * values widen exactly); smallint[], integer[], bigint[] and numeric[] are
+ * converted element by element.
  */
 void
 l2_read_features(ArrayType *arr, int32 nfeatures, double *out)
@@ -177,26 +225,32 @@ l2_read_features(ArrayType *arr, int32 nfeatures, double *out)
 	bits8	   *nulls = ARR_NULLBITMAP(arr);
 	int			i;
 
-	if (elt != FLOAT8OID && elt != FLOAT4OID)
+	if (elt != FLOAT8OID && elt != FLOAT4OID && elt != INT2OID && elt != INT4OID &&
+		elt != INT8OID && elt != NUMERICOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("features must be float8[] or real[]")));
+				 errmsg("features must be an array of numbers, not %s",
+						format_type_be(get_array_type(elt))),
+				 errhint("Use float8[] or real[].")));
 	CheckFeatureShape(arr, nfeatures);
 
-	for (i = 0; i < nfeatures; i++)
-		if (nulls && !(nulls[i / 8] & (1 << (i % 8))))
-			ReportBadFeature(i, true);
-
-	if (elt == FLOAT8OID)
-	{
-		memcpy(out, ARR_DATA_PTR(arr), sizeof(double) * (Size) nfeatures);
-	}
+	if (elt != FLOAT8OID && elt != FLOAT4OID)
+		ReadConvertedFeatures(arr, nfeatures, out);
 	else
 	{
-		const float4 *f = (const float4 *) ARR_DATA_PTR(arr);
-
 		for (i = 0; i < nfeatures; i++)
-			out[i] = (double) f[i];
+			if (nulls && !(nulls[i / 8] & (1 << (i % 8))))
+				ReportBadFeature(i, true);
+
+		if (elt == FLOAT8OID)
+			memcpy(out, ARR_DATA_PTR(arr), sizeof(double) * (Size) nfeatures);
+		else
+		{
+			const float4 *f = (const float4 *) ARR_DATA_PTR(arr);
+
+			for (i = 0; i < nfeatures; i++)
+				out[i] = (double) f[i];
+		}
 	}
 
 	for (i = 0; i < nfeatures; i++)

@@ -30,8 +30,9 @@ extern L2Model *l2_model_from_bytea(bytea *b);
 extern const L2Model *l2_model_cached(FunctionCallInfo fcinfo, int argno, double **scratch);
 
 /*
- * Copy a one-dimensional float8[] or real[] of exactly nfeatures finite,
- * non-NULL values into out; ERROR otherwise.
+ * Copy a one-dimensional array of exactly nfeatures finite, non-NULL numbers
+ * (float8, real, smallint, integer, bigint or numeric elements) into out;
+ * ERROR otherwise.
  */
 extern void l2_read_features(ArrayType *arr, int32 nfeatures, double *out);
 
