@@ -530,7 +530,7 @@ class Bench:
         Xo = X.astype(np.float32).astype(np.float64) if real else X
         ypm = np.where(y > 0, 1.0, -1.0)
         models = self.train_all(tab, Xo, ypm)
-        self.score_all(tab, models)
+        guarded(tab, "scoring", self.score_all, tab, models)
         return tab, Xo, ypm
 
     def drop(self, tab):
@@ -554,9 +554,13 @@ class Bench:
             say(f"{tab['name']}: {label}")
             res.update(self.both_modes(tab, label, sql, params))
             self.measure_memory(tab, label, sql, params)
-            if isinstance(res["serial"], float):
-                models[label] = bytes(res.pop("rows")[0][0])
-                self.describe(res, models[label], loss, X, ypm, tab["lam"])
+            rows = res.pop("rows", None)
+            if rows and rows[0][0] is not None:
+                models[label] = bytes(rows[0][0])
+                guarded(tab, f"{label}: objective", self.describe,
+                        res, models[label], loss, X, ypm, tab["lam"])
+            elif isinstance(res["serial"], float):
+                res["serial"] = "returned NULL"
         return models
 
     def measure_memory(self, tab, label, sql, params):
@@ -681,6 +685,15 @@ class Bench:
 
 def say(msg):
     print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def guarded(tab, what, fn, *args):
+    """Run one measurement; a failure becomes a note instead of ending the run."""
+    try:
+        fn(*args)
+    except Exception as e:   # noqa: BLE001 -- any failure is reported, not fatal
+        tab["notes"].append(f"{what} failed: {type(e).__name__}: {short_error(e)}")
+        say(f"{tab['name']}: {what} failed: {e}")
 
 
 # ---------------------------------------------------------------------------
@@ -851,7 +864,8 @@ def report(bench, meta):
       "| floor serial s | floor 2 workers s | parallel plan |")
     w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for t in bench.tables:
-        w(f"| {t['name']} | {fmt_n(t['n'])} | {t['d']} | {'real[]' if t['real'] else 'float8[]'} | {t['lam']:g} "
+        kind = "real[]" if t["real"] else "float8[]"
+        w(f"| {t['name']} | {fmt_n(t['n'])} | {t['d']} | {kind} | {t['lam']:g} "
           f"| {fmt_bytes(t['size'])} | {fmt_bytes(t['raw'])} | {fmt_s(t['copy_s'])} "
           f"| {fmt_s(t['vacuum_s'])} | {fmt_s(t['floor'])} | {fmt_s(t['floor_par'])} "
           f"| {t['floor_plan']} |")
@@ -1127,9 +1141,11 @@ def main():
                 tab["generate_s"] = gen_s
                 if peers_wanted(a, n, d):
                     reps = a.peer_reps or (3 if n <= 10_000 and not a.quick else 1)
-                    sklearn_peers(tab, X, y, ypm, tab["lam"], reps)
-                    liblinear_peers(tab, X, ypm, tab["lam"], reps, workdir)
-                    export_peer(bench, tab, X, 1)
+                    guarded(tab, "scikit-learn", sklearn_peers,
+                            tab, X, y, ypm, tab["lam"], reps)
+                    guarded(tab, "liblinear", liblinear_peers,
+                            tab, X, ypm, tab["lam"], reps, workdir)
+                    guarded(tab, "export", export_peer, bench, tab, X, 1)
                 bench.drop(tab)
                 if a.real and (n, d) == tuple(a.real):
                     rtab, _, _ = bench.measure_table(n, d, X, y, real=True)
