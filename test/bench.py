@@ -93,7 +93,7 @@ def parse_args():
     p.add_argument("--reps", type=int, default=3,
                    help="repetitions of each in-database timing (median reported)")
     p.add_argument("--peer-reps", type=int, default=None,
-                   help="repetitions of each peer fit (default 3 at n=1e4, else 1)")
+                   help="repetitions of each peer fit (default 3 at n <= 1e5, 1 at n=1e6)")
     p.add_argument("--alpha", type=float, default=1e-3,
                    help="L2 strength per row: lambda = alpha * n unless --lambda is given")
     p.add_argument("--lambda", dest="lam", type=float, default=None,
@@ -1122,7 +1122,7 @@ def main():
                   "solver takes minutes beyond that)",
                   "all": "every table", "none": "not run"}[a.peers],
         "repetitions": f"{a.reps} in the database; peers "
-                       f"{a.peer_reps or (1 if a.quick else '3 at n=1e4, else 1')}; medians",
+                       f"{a.peer_reps or (1 if a.quick else '3 at n <= 1e5, 1 at n=1e6')}; medians",
         "settings": "jit off, synchronize_seqscans off; serial: "
                     "max_parallel_workers_per_gather = 0; parallel: = 2 with "
                     "parallel_setup_cost, parallel_tuple_cost, min_parallel_table_scan_size = 0",
@@ -1140,7 +1140,7 @@ def main():
                 tab, Xo, ypm = bench.measure_table(n, d, X, y, real=False)
                 tab["generate_s"] = gen_s
                 if peers_wanted(a, n, d):
-                    reps = a.peer_reps or (3 if n <= 10_000 and not a.quick else 1)
+                    reps = a.peer_reps or (3 if n <= 100_000 and not a.quick else 1)
                     guarded(tab, "scikit-learn", sklearn_peers,
                             tab, X, y, ypm, tab["lam"], reps)
                     guarded(tab, "liblinear", liblinear_peers,
