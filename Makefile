@@ -55,3 +55,8 @@ include $(PGXS)
 print-regress:
 	@echo $(REGRESS)
 .PHONY: print-regress
+
+# The benchmark, not a test: make bench [BENCH_OPTS=--quick]; see test/bench.sh.
+bench:
+	bash test/bench.sh $(BENCH_OPTS)
+.PHONY: bench
