@@ -8,7 +8,11 @@ MODULE_big = l2fuse
 MODEL_OBJS =
 
 # training aggregates and solvers
-TRAIN_OBJS =
+TRAIN_OBJS = src/objective.o src/solver_newton.o src/solver_hinge.o src/solver.o \
+	src/platt.o src/train_options.o src/train.o
+
+# stand-in for the model format until it is built (src/model_stub.c)
+STUB_OBJS = src/model_stub.o
 
 # ensembles and fitted fusion
 FUSION_OBJS =
@@ -16,7 +20,7 @@ FUSION_OBJS =
 # evaluation metrics
 EVAL_OBJS =
 
-OBJS = src/l2fuse.o $(MODEL_OBJS) $(TRAIN_OBJS) $(FUSION_OBJS) $(EVAL_OBJS)
+OBJS = src/l2fuse.o $(MODEL_OBJS) $(TRAIN_OBJS) $(FUSION_OBJS) $(EVAL_OBJS) $(STUB_OBJS)
 
 DATA = sql/$(EXTENSION)--$(EXTVERSION).sql
 
@@ -32,7 +36,7 @@ REGRESS_EVAL =
 REGRESS = extension $(REGRESS_MODEL) $(REGRESS_TRAIN) $(REGRESS_FUSION) $(REGRESS_EVAL)
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
-SHLIB_LINK += -lopenblas -lm
+SHLIB_LINK += -lopenblas -lz -lm
 PG_CPPFLAGS += -I$(srcdir)/src
 
 # Our own sources build warning-free; PostgreSQL's headers trip
