@@ -27,7 +27,7 @@ DATA = sql/$(EXTENSION)--$(EXTVERSION).sql
 # pg_regress suites, one topic per file in sql/ with its output in expected/
 REGRESS_MODEL =
 
-REGRESS_TRAIN =
+REGRESS_TRAIN = train_api train_errors train_parallel
 
 REGRESS_FUSION =
 

@@ -61,8 +61,8 @@ l2_fit(const L2Problem *prob, const L2Hooks *hooks, L2Fit *fit)
 
 	if (!res.converged)
 		l2_warn(&wk, res.iterations >= prob->max_iter ?
-				"solver reached max_iter = %d before tol = %g; achieved %g" :
-				"solver stopped after %d iterations before tol = %g; achieved %g",
+				"solver reached max_iter = %d before tol = %g; achieved %.2g" :
+				"solver stopped after %d iterations before tol = %g; achieved %.2g",
 				res.iterations >= prob->max_iter ? prob->max_iter : res.iterations,
 				prob->tol, res.optimality);
 

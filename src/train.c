@@ -654,6 +654,9 @@ OneClassError(const TrainState *state)
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_EXCEPTION),
 			 errmsg("training data contains only one class"),
+			 state->nrows == 1 ?
+			 errdetail("The only row used is labeled %s.",
+					   state->positives > 0 ? "true" : "false") :
 			 errdetail("All %lld rows used are labeled %s.", (long long) state->nrows,
 					   state->positives > 0 ? "true" : "false"),
 			 errhint("A classifier needs rows labeled true and rows labeled false.")));
