@@ -14,7 +14,8 @@
  * Method:
  *  1. Continuation: minimize the hinge smoothed into a Huber function of
  *     width h (quadratic on 1 - h < m < 1) by generalized Newton, for
- *     h = 1, 0.1, 0.01, ..., each stage warm-started from the last.  The
+ *     h = 2, 0.2, 0.02, ..., each stage warm-started from the last (the
+ *     first width puts every row of the start w = 0 on the quadratic piece).  The
  *     smoothed solution gives a feasible dual point beta_i = -s_i L_h'(m_i)
  *     and so a duality gap P - D <= h sum_i s_i / 2.
  *  2. Active-set polish after each stage: rows on the smoothing interval
@@ -42,7 +43,7 @@ extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, cons
 
 /* Continuation caps: stages, first and smallest width. */
 #define L2_HINGE_MAX_STAGES 14
-#define L2_HINGE_H0 1.0
+#define L2_HINGE_H0 2.0
 #define L2_HINGE_SHRINK 0.1
 
 /* Newton tolerance and iteration cap inside a continuation stage. */
@@ -467,6 +468,7 @@ l2_hinge(L2Work *wk, double *v, L2NewtonResult *res)
 	}
 
 	res->objective = hinge_primal(wk, v, wk->z);
-	res->optimality = fmax(gap, 0.0);
+	/* no certificate at all is reported as a relative gap of 1 */
+	res->optimality = isfinite(gap) ? fmax(gap, 0.0) : 1.0;
 	res->converged = gap <= prob->tol;
 }

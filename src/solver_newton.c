@@ -35,7 +35,7 @@ extern void dpotrs_(const char *uplo, const int *n, const int *nrhs, const doubl
 /* Caps on the inner loops. */
 #define L2_MAX_HALVINGS 40
 #define L2_MAX_RIDGE_TRIES 16
-#define L2_MAX_DAMPING_TRIES 12
+#define L2_MAX_DAMPING_TRIES 20
 
 /* Armijo sufficient-decrease constant. */
 #define L2_ARMIJO 1e-4
@@ -225,6 +225,7 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 		 */
 		for (int j = 0; j < p; j++)
 			maxdiag = fmax(maxdiag, H[j * p + j]);
+		maxdiag = fmax(maxdiag, gnorm);	/* a scale even where H is ~0 */
 		for (int retry = 0; retry < L2_MAX_DAMPING_TRIES && !accepted; retry++)
 		{
 			if (retry > 0)

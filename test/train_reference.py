@@ -23,6 +23,8 @@ HEART = "/usr/share/doc/liblinear-tools/examples/heart_scale"
 def connect():
     conn = psycopg2.connect("")
     conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("CREATE EXTENSION IF NOT EXISTS l2fuse")
     return conn
 
 
