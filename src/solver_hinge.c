@@ -50,7 +50,7 @@ extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, cons
 #define L2_HINGE_STAGE_TOL 1e-11
 #define L2_HINGE_STAGE_MAX_ITER 100
 
-/* Largest margin set the polish solves for, and its rank cutoff. */
+/* Largest margin set the polish solves for (also <= 4p + 256), rank cutoff. */
 #define L2_POLISH_MAX_ROWS 2000
 #define L2_POLISH_RCOND 1e-13
 
@@ -225,7 +225,7 @@ certify(L2Work *wk, double tau, const double *v, double *beta, double *u)
 {
 	int			d = wk->d,
 				p = wk->p;
-	int			maxk = L2_POLISH_MAX_ROWS;
+	int			maxk = Min(L2_POLISH_MAX_ROWS, 4 * p + 256);
 	int64_t    *E = l2_alloc(wk, sizeof(int64_t) * maxk);
 	int			k = 0;
 	L2BlockIter it = {0};
@@ -310,7 +310,7 @@ polish(L2Work *wk, double h, double tau, const double *v, double *vout, double *
 	int			d = wk->d,
 				p = wk->p;
 	bool		icpt = p > d;
-	int			maxk = L2_POLISH_MAX_ROWS;
+	int			maxk = Min(L2_POLISH_MAX_ROWS, 4 * p + 256);
 	int64_t    *E = l2_alloc(wk, sizeof(int64_t) * maxk);
 	int			k = 0,
 				nsys;
