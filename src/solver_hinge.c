@@ -15,9 +15,9 @@
  *  1. Continuation: minimize the hinge smoothed into a Huber function of
  *     width h (quadratic on 1 - h < m < 1) by generalized Newton, for
  *     h = 2, 0.2, 0.02, ..., each stage warm-started from the last (the
- *     first width puts every row of the start w = 0 on the quadratic piece).  The
- *     smoothed solution gives a feasible dual point beta_i = -s_i L_h'(m_i)
- *     and so a duality gap P - D <= h sum_i s_i / 2.
+ *     first width puts every row of the start w = 0 on the quadratic
+ *     piece).  The smoothed solution gives a feasible dual point
+ *     beta_i = -s_i L_h'(m_i) and so a duality gap P - D <= h sum_i s_i / 2.
  *  2. Active-set polish after each stage: rows on the smoothing interval
  *     form the margin set E; rows below it get beta_i = s_i, above it 0.
  *     The KKT conditions m_j = 1 (j in E) and sum beta_i y_i = 0 are then a
@@ -26,7 +26,16 @@
  *     set, e.g. duplicate rows or more than p rows on the margin, still
  *     gets a solution).  If the solution satisfies the box and its duality
  *     gap is within tol, it is the exact optimum.
+ *  3. Otherwise the smoothed point itself is certified by the best dual
+ *     point for it: beta from its margins, least squares on the rows at
+ *     the margin (see certify()).
  * Stopping rule (scale-free): relative duality gap (P - D) / P <= tol.
+ *
+ * Shortcoming: when lambda is negligible against the feature scale (pen_j
+ * below about 1e-150, e.g. features of 1e100), D cannot be evaluated to
+ * any accuracy; the solver still reaches the (linear-programming) optimum
+ * in tests but reports converged = false.
+ * TODO certify that regime with the linear program's own dual.
  */
 #include <math.h>
 #include <string.h>
