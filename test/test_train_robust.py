@@ -1,10 +1,12 @@
 """Robustness of the training aggregates on awkward data, and the SVM
 probability calibration checked against a re-implementation here."""
-import json
+import time
 import unittest
 import zlib
 
 import numpy as np
+import psycopg2
+import psycopg2.errors
 from scipy.optimize import linprog, minimize_scalar
 from sklearn.linear_model import LogisticRegression
 
@@ -129,6 +131,24 @@ class TrainRobust(unittest.TestCase):
         notices = [n for n in self.conn.notices if "iteration" in n]
         self.assertEqual(len(notices), iterations)
         self.assertIn("objective", notices[0])
+
+    def test_statement_timeout_cancels_the_solver(self):
+        # 2000 rows of 600 features: scanning takes well under the timeout,
+        # forming Hessians takes seconds, so the cancel lands in the solver
+        with self.conn.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS rb_wide")
+            cur.execute("CREATE TABLE rb_wide AS SELECT i, (SELECT array_agg(sin(i * k + k)) "
+                        "FROM generate_series(1, 600) k) f, sin(i * 1.7) > 0 l "
+                        "FROM generate_series(1, 2000) i")
+            cur.execute("SET statement_timeout = '1500ms'")
+            start = time.monotonic()
+            with self.assertRaises(psycopg2.errors.QueryCanceled):
+                cur.execute("SELECT l2fuse.linear_svm(f, l, '{\"lambda\": 1e-6}') FROM rb_wide")
+            elapsed = time.monotonic() - start
+            cur.execute("RESET statement_timeout")
+            cur.execute("SELECT 1")
+            self.assertEqual(cur.fetchone()[0], 1)
+        self.assertLess(elapsed, 10.0)
 
     def test_platt_calibration_matches_reimplementation(self):
         X, y = base_data(n=400, seed=11)
