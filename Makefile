@@ -9,7 +9,8 @@ MODEL_OBJS = src/model.o src/model_score.o src/model_glue.o src/score.o \
 	src/model_json.o src/ensemble.o
 
 # training aggregates and solvers
-TRAIN_OBJS =
+TRAIN_OBJS = src/objective.o src/solver_newton.o src/solver_hinge.o src/solver.o \
+	src/platt.o src/train_options.o src/train.o
 
 # ensembles and fitted fusion
 FUSION_OBJS =
@@ -24,7 +25,7 @@ DATA = sql/$(EXTENSION)--$(EXTVERSION).sql
 # pg_regress suites, one topic per file in sql/ with its output in expected/
 REGRESS_MODEL = model_format model_score model_json ensemble model_parallel
 
-REGRESS_TRAIN =
+REGRESS_TRAIN = train_api train_errors train_parallel
 
 REGRESS_FUSION =
 

@@ -10,6 +10,8 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include <cblas.h>
+
 #include "l2fuse.h"
 
 PG_MODULE_MAGIC;
@@ -19,19 +21,25 @@ int			l2fuse_max_train_memory_kb = 1024 * 1024;
 void		_PG_init(void);
 
 /*
- * Define the configuration parameters.
+ * Module load: define the settings, and keep OpenBLAS to one thread per
+ * backend, since parallel query already spreads work over processes and a
+ * thread pool in every backend would oversubscribe the cores.
  */
 void
 _PG_init(void)
 {
 	DefineCustomIntVariable("l2fuse.max_train_memory",
-							"Memory one aggregate state may use to train or evaluate.",
-							"Exact ranking metrics keep 8 bytes per row.",
+							"Largest buffer one training, fusion or evaluation aggregate "
+							"may hold per group.",
+							"These aggregates keep their rows in memory; a group needing "
+							"more than this fails early with an error.",
 							&l2fuse_max_train_memory_kb,
 							1024 * 1024, 64, MAX_KILOBYTES,
 							PGC_USERSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("l2fuse");
+
+	openblas_set_num_threads(1);
 }
 
 /*

@@ -155,9 +155,9 @@ CheckFeatureShape(ArrayType *arr, int32 nfeatures)
 				 errmsg("model expects %d features, got %d", nfeatures, n)));
 }
 
-/* ERROR for element i (0-based) of the features: NULL or not finite. */
+/* ERROR for element i (0-based) of the features: NULL, or the value v. */
 static void
-ReportBadFeature(int i, bool isnull)
+ReportBadFeature(int i, bool isnull, double v)
 {
 	if (isnull)
 		ereport(ERROR,
@@ -166,7 +166,9 @@ ReportBadFeature(int i, bool isnull)
 				 errhint("Replace missing values before scoring.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("feature %d is not finite", i + 1)));
+			 errmsg("feature %d is not finite", i + 1),
+			 errdetail("Its value is %s.",
+					   isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity")));
 }
 
 /*
@@ -191,7 +193,7 @@ ReadConvertedFeatures(ArrayType *arr, int32 nfeatures, double *out)
 	for (i = 0; i < nfeatures; i++)
 	{
 		if (isnull[i])
-			ReportBadFeature(i, true);
+			ReportBadFeature(i, true, 0);
 		switch (elt)
 		{
 			case INT2OID:
@@ -240,7 +242,7 @@ l2_read_features(ArrayType *arr, int32 nfeatures, double *out)
 	{
 		for (i = 0; i < nfeatures; i++)
 			if (nulls && !(nulls[i / 8] & (1 << (i % 8))))
-				ReportBadFeature(i, true);
+				ReportBadFeature(i, true, 0);
 
 		if (elt == FLOAT8OID)
 			memcpy(out, ARR_DATA_PTR(arr), sizeof(double) * (Size) nfeatures);
@@ -255,5 +257,5 @@ l2_read_features(ArrayType *arr, int32 nfeatures, double *out)
 
 	for (i = 0; i < nfeatures; i++)
 		if (!isfinite(out[i]))
-			ReportBadFeature(i, false);
+			ReportBadFeature(i, false, out[i]);
 }

@@ -13,7 +13,7 @@ L2F_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 L2F_PGMAJOR=15
 L2F_PYTHON=/usr/bin/python3
 L2F_APT_PACKAGES="postgresql-$L2F_PGMAJOR postgresql-server-dev-$L2F_PGMAJOR libopenblas-dev make gcc"
-L2F_APT_PYTHON="python3-sklearn python3-scipy python3-numpy python3-psycopg2"
+L2F_APT_PYTHON="python3-sklearn python3-scipy python3-numpy python3-psycopg2 liblinear-tools"
 
 say() { printf '%s\n' "l2fuse: $*" >&2; }
 die() { say "$*"; exit 1; }

@@ -19,7 +19,7 @@ def main(paths):
 
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     skipped = len(result.skipped)
-    passed = result.testsRun - failed - skipped
+    passed = max(0, result.testsRun - failed - skipped)
     sys.stdout.flush()
     print(f"{passed} {failed} {skipped}")
 

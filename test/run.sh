@@ -38,7 +38,8 @@ fi
 # Python cross-checks: one unit per test case.
 if compgen -G "$L2F_ROOT/test/test_*.py" >/dev/null; then
 	say "python cross-checks"
-	counts=$(cd "$L2F_ROOT/test" && "$L2F_PYTHON" pyrunner.py test_*.py | tail -n 1)
+	(cd "$L2F_ROOT/test" && "$L2F_PYTHON" pyrunner.py test_*.py) 2>&1 | tee "$L2F_TMP/python.log"
+	counts=$(tail -n 1 "$L2F_TMP/python.log")
 	read -r p f s <<<"$counts"
 	if [[ "$p" =~ ^[0-9]+$ && "$f" =~ ^[0-9]+$ && "$s" =~ ^[0-9]+$ ]]; then
 		passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))

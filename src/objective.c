@@ -1,0 +1,504 @@
+/*
+ * objective.c
+ *		Data preparation and the passes every solver makes over the rows.
+ *
+ * Internal coordinates: each column j is shifted by m_j and divided by c_j.
+ *   - standardize: m_j = weighted mean, c_j = weighted population std;
+ *     the penalty is lambda ||w'||^2 / 2 on the standardized weights.
+ *   - otherwise, with an intercept: m_j = weighted mean (an exact
+ *     reparametrization, since b absorbs the shift) and c_j = max |x - m|;
+ *     without one: m_j = 0 and c_j = max |x|.  The penalty stays lambda
+ *     ||w||^2 / 2 on raw weights, i.e. pen_j = lambda / c_j^2 on w'.
+ * Centering and max-abs scaling keep X'^T D X' well conditioned and free of
+ * overflow for features as large as 1e200 or as small as 1e-300; a column
+ * that is constant over the rows used (or all zero) is dropped, because its
+ * optimal coefficient is exactly 0.
+ *
+ * Pure C; nothing here calls the server.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "objective.h"
+
+/* Scales below this are raised to it so that lambda / c^2 stays finite. */
+#define L2_MIN_SCALE 1e-100
+#define L2_MAX_PENALTY 1e300
+
+/*
+ * Allocate zeroed memory through the caller's allocator.
+ */
+void *
+l2_alloc(const L2Work *wk, size_t size)
+{
+	return wk->hooks->alloc(size > 0 ? size : 1, wk->hooks->alloc_ctx);
+}
+
+/*
+ * Let the caller cancel a long computation.
+ */
+void
+l2_check_interrupt(const L2Work *wk)
+{
+	if (wk->hooks->interrupt)
+		wk->hooks->interrupt(wk->hooks->arg);
+}
+
+/*
+ * Report an abnormal condition to the caller.
+ */
+void
+l2_warn(const L2Work *wk, const char *fmt,...)
+{
+	char		buf[512];
+	va_list		ap;
+
+	if (wk->hooks->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	wk->hooks->warn(wk->hooks->arg, buf);
+}
+
+/*
+ * Row weight of row i of seg (global index row), 0 when its fold is left out.
+ */
+static double
+row_weight(const L2Problem *prob, const L2Segment *seg, int64_t i, int64_t row)
+{
+	if (prob->fold != NULL && prob->fold[row] == prob->exclude_fold)
+		return 0.0;
+	return seg->w ? seg->w[i] : 1.0;
+}
+
+/*
+ * Choose the per-column shift m and scale c (see the file header).
+ * wk->s holds the row weights at this point.
+ */
+static void
+choose_transform(L2Work *wk)
+{
+	const L2Problem *prob = wk->prob;
+	int			d = wk->d;
+	double	   *amax = l2_alloc(wk, sizeof(double) * d);
+	double	   *ref = l2_alloc(wk, sizeof(double) * d);
+	bool	   *varies = l2_alloc(wk, sizeof(bool) * d);
+	double	   *acc = l2_alloc(wk, sizeof(double) * d);
+	bool		center = prob->fit_intercept || prob->standardize;
+	bool		seen = false;
+	int64_t		row;
+
+	/* max |x| and whether the column varies, over rows used */
+	row = 0;
+	for (int k = 0; k < prob->nseg; k++)
+	{
+		const L2Segment *seg = &prob->seg[k];
+
+		for (int64_t i = 0; i < seg->n; i++, row++)
+		{
+			const double *x = seg->x + i * d;
+
+			if (wk->s[row] <= 0)
+				continue;
+			for (int j = 0; j < d; j++)
+			{
+				amax[j] = fmax(amax[j], fabs(x[j]));
+				if (!seen)
+					ref[j] = x[j];
+				else if (x[j] != ref[j])
+					varies[j] = true;
+			}
+			seen = true;
+		}
+	}
+
+	/* weighted means, accumulated on the max-abs scale to avoid overflow */
+	if (center)
+	{
+		row = 0;
+		for (int k = 0; k < prob->nseg; k++)
+		{
+			const L2Segment *seg = &prob->seg[k];
+
+			for (int64_t i = 0; i < seg->n; i++, row++)
+			{
+				const double *x = seg->x + i * d;
+
+				if (wk->s[row] <= 0)
+					continue;
+				for (int j = 0; j < d; j++)
+					if (varies[j])
+						acc[j] += wk->s[row] * (x[j] / amax[j]);
+			}
+		}
+		for (int j = 0; j < d; j++)
+			wk->m[j] = varies[j] ? acc[j] / wk->wsum * amax[j] : ref[j];
+	}
+
+	/* spread around m: population std or max-abs */
+	memset(acc, 0, sizeof(double) * d);
+	row = 0;
+	for (int k = 0; k < prob->nseg; k++)
+	{
+		const L2Segment *seg = &prob->seg[k];
+
+		for (int64_t i = 0; i < seg->n; i++, row++)
+		{
+			const double *x = seg->x + i * d;
+
+			if (wk->s[row] <= 0)
+				continue;
+			for (int j = 0; j < d; j++)
+			{
+				double		t;
+
+				if (!varies[j])
+					continue;
+				t = (x[j] - wk->m[j]) / amax[j];
+				if (prob->standardize)
+					acc[j] += wk->s[row] * t * t;
+				else
+					acc[j] = fmax(acc[j], fabs(t));
+			}
+		}
+	}
+
+	/* scales and penalty weights; a non-varying column is dropped */
+	for (int j = 0; j < d; j++)
+	{
+		if (!varies[j])
+		{
+			wk->c[j] = 0.0;
+			wk->pen[j] = prob->lambda;
+			continue;
+		}
+		if (prob->standardize)
+			wk->c[j] = fmax(amax[j] * sqrt(acc[j] / wk->wsum), L2_MIN_SCALE);
+		else
+			wk->c[j] = fmax(amax[j] * acc[j], L2_MIN_SCALE);
+		wk->pen[j] = prob->standardize ? prob->lambda :
+			fmin(prob->lambda / (wk->c[j] * wk->c[j]), L2_MAX_PENALTY);
+	}
+}
+
+/*
+ * Prepare the per-row arrays, class weights and the transformation.
+ */
+L2Status
+l2_work_init(L2Work *wk, const L2Problem *prob, const L2Hooks *hooks)
+{
+	double		wpos = 0,
+				wneg = 0;
+	int64_t		row;
+
+	memset(wk, 0, sizeof(*wk));
+	wk->prob = prob;
+	wk->hooks = hooks;
+	wk->d = prob->d;
+	wk->p = prob->d + (prob->fit_intercept ? 1 : 0);
+	if (prob->d < 1 || prob->d > L2_MAX_FEATURES || !(prob->lambda > 0) ||
+		!isfinite(prob->lambda) || !(prob->tol > 0) || prob->max_iter < 1)
+		return L2_ERR_INVALID;
+	for (int k = 0; k < prob->nseg; k++)
+		wk->n += prob->seg[k].n;
+
+	wk->s = l2_alloc(wk, sizeof(double) * wk->n);
+	wk->y = l2_alloc(wk, sizeof(double) * wk->n);
+	wk->z = l2_alloc(wk, sizeof(double) * wk->n);
+	wk->q = l2_alloc(wk, sizeof(double) * wk->n);
+	wk->m = l2_alloc(wk, sizeof(double) * wk->d);
+	wk->c = l2_alloc(wk, sizeof(double) * wk->d);
+	wk->pen = l2_alloc(wk, sizeof(double) * wk->p);
+	wk->block = l2_alloc(wk, sizeof(double) * L2_BLOCK_ROWS * wk->p);
+	wk->block2 = l2_alloc(wk, sizeof(double) * L2_BLOCK_ROWS * wk->p);
+	wk->hess = l2_alloc(wk, sizeof(double) * wk->p * wk->p);
+	wk->hscratch = l2_alloc(wk, sizeof(double) * wk->p * wk->p);
+	wk->hdamped = l2_alloc(wk, sizeof(double) * wk->p * wk->p);
+
+	/* labels, row weights and class totals */
+	row = 0;
+	for (int k = 0; k < prob->nseg; k++)
+	{
+		const L2Segment *seg = &prob->seg[k];
+
+		for (int64_t i = 0; i < seg->n; i++, row++)
+		{
+			double		r = row_weight(prob, seg, i, row);
+			bool		pos = seg->y[i] != 0;
+
+			if (!(r >= 0) || !isfinite(r))
+				return L2_ERR_INVALID;
+			wk->y[row] = pos ? 1.0 : -1.0;
+			wk->s[row] = r;
+			if (r > 0)
+			{
+				wk->rows_used++;
+				wk->positives += pos;
+				if (pos)
+					wpos += r;
+				else
+					wneg += r;
+			}
+		}
+	}
+	if (wk->rows_used == 0)
+		return L2_ERR_NO_ROWS;
+	if (wpos == 0 || wneg == 0)
+		return L2_ERR_ONE_CLASS;
+	wk->wsum = wpos + wneg;
+
+	/* class weights: balanced uses weighted class totals */
+	switch (prob->class_weight_mode)
+	{
+		case L2_CLASS_WEIGHT_BALANCED:
+			wk->cw_pos = wk->wsum / (2 * wpos);
+			wk->cw_neg = wk->wsum / (2 * wneg);
+			break;
+		case L2_CLASS_WEIGHT_EXPLICIT:
+			wk->cw_pos = prob->class_weight_pos;
+			wk->cw_neg = prob->class_weight_neg;
+			if (!(wk->cw_pos > 0) || !(wk->cw_neg > 0))
+				return L2_ERR_INVALID;
+			break;
+		default:
+			wk->cw_pos = wk->cw_neg = 1.0;
+			break;
+	}
+
+	choose_transform(wk);
+
+	for (row = 0; row < wk->n; row++)
+		wk->s[row] *= wk->y[row] > 0 ? wk->cw_pos : wk->cw_neg;
+	return L2_OK;
+}
+
+/*
+ * Write the internal coordinates of raw row x to out (p values).
+ */
+void
+l2_transform_row(const L2Work *wk, const double *x, double *out)
+{
+	for (int j = 0; j < wk->d; j++)
+		out[j] = wk->c[j] == 0.0 ? 0.0 : (x[j] - wk->m[j]) / wk->c[j];
+	if (wk->p > wk->d)
+		out[wk->d] = 1.0;
+}
+
+/*
+ * Load the next block of transformed rows into wk->block; returns the
+ * number of rows (0 at the end) and sets it->row0.
+ */
+int
+l2_next_block(L2Work *wk, L2BlockIter *it)
+{
+	const L2Segment *seg;
+	int			cnt;
+
+	while (it->seg < wk->prob->nseg && it->off >= wk->prob->seg[it->seg].n)
+	{
+		it->seg++;
+		it->off = 0;
+	}
+	if (it->seg >= wk->prob->nseg)
+		return 0;
+
+	seg = &wk->prob->seg[it->seg];
+	cnt = (int) fmin((double) L2_BLOCK_ROWS, (double) (seg->n - it->off));
+	for (int r = 0; r < cnt; r++)
+		l2_transform_row(wk, seg->x + (it->off + r) * wk->d, wk->block + r * wk->p);
+	it->row0 = it->next;
+	it->off += cnt;
+	it->next += cnt;
+	l2_check_interrupt(wk);
+	return cnt;
+}
+
+/*
+ * Loss of margin m = y z and its first two derivatives in m.  Logistic is
+ * evaluated in the overflow-safe log1p form; the Huber hinge is 0 for
+ * m >= 1, (1 - m)^2 / (2h) on (1 - h, 1) and 1 - m - h/2 below.
+ */
+void
+l2_loss(L2SmoothLoss kind, double h, double m, double *val, double *d1, double *d2)
+{
+	double		t = 1.0 - m;
+	double		e;
+
+	switch (kind)
+	{
+		case L2_SMOOTH_LOGISTIC:
+			e = exp(-fabs(m));
+			*val = (m > 0 ? 0.0 : -m) + log1p(e);
+			*d1 = m > 0 ? -e / (1.0 + e) : -1.0 / (1.0 + e);
+			*d2 = e / ((1.0 + e) * (1.0 + e));
+			break;
+		case L2_SMOOTH_SQUARED_HINGE:
+			*val = t > 0 ? t * t : 0.0;
+			*d1 = t > 0 ? -2.0 * t : 0.0;
+			*d2 = t > 0 ? 2.0 : 0.0;
+			break;
+		case L2_SMOOTH_HUBER_HINGE:
+			if (t <= 0)
+				*val = *d1 = *d2 = 0.0;
+			else if (t < h)
+			{
+				*val = t * t / (2.0 * h);
+				*d1 = -t / h;
+				*d2 = 1.0 / h;
+			}
+			else
+			{
+				*val = t - h / 2.0;
+				*d1 = -1.0;
+				*d2 = 0.0;
+			}
+			break;
+	}
+}
+
+/*
+ * out = X' v: decision values in internal coordinates for every row.
+ */
+void
+l2_compute_z(L2Work *wk, const double *v, double *out)
+{
+	L2BlockIter it = {0};
+	int			cnt;
+
+	while ((cnt = l2_next_block(wk, &it)) > 0)
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, cnt, wk->p, 1.0, wk->block, wk->p,
+					v, 1, 0.0, out + it.row0, 1);
+}
+
+/*
+ * (1/2) sum_j pen_j v_j^2 over the feature weights.
+ */
+double
+l2_penalty(const L2Work *wk, const double *v)
+{
+	double		sum = 0;
+
+	for (int j = 0; j < wk->d; j++)
+		sum += wk->pen[j] * v[j] * v[j];
+	return 0.5 * sum;
+}
+
+/*
+ * Objective value at decision values z and weights v.
+ */
+double
+l2_smooth_value(const L2Work *wk, L2SmoothLoss kind, double h, const double *z,
+				const double *v)
+{
+	double		sum = 0;
+
+	for (int64_t i = 0; i < wk->n; i++)
+	{
+		double		val,
+					d1,
+					d2;
+
+		if (wk->s[i] == 0)
+			continue;
+		l2_loss(kind, h, wk->y[i] * z[i], &val, &d1, &d2);
+		sum += wk->s[i] * val;
+	}
+	return sum + l2_penalty(wk, v);
+}
+
+/*
+ * Gradient g (p) and, unless H is NULL, the (generalized) Hessian H (p x p,
+ * full symmetric) at the point v whose decision values are wk->z:
+ *   g = X'^T (s L'(y z) y) + pen v,   H = X'^T diag(s L''(y z)) X' + diag(pen).
+ */
+void
+l2_grad_hess(L2Work *wk, L2SmoothLoss kind, double h, const double *v, double *g, double *H)
+{
+	L2BlockIter it = {0};
+	double		r[L2_BLOCK_ROWS];
+	int			p = wk->p;
+	int			cnt;
+
+	memset(g, 0, sizeof(double) * p);
+	if (H)
+		memset(H, 0, sizeof(double) * p * p);
+
+	while ((cnt = l2_next_block(wk, &it)) > 0)
+	{
+		int			k = 0;
+
+		for (int i = 0; i < cnt; i++)
+		{
+			int64_t		row = it.row0 + i;
+			double		val,
+						d1,
+						d2;
+
+			r[i] = 0;
+			if (wk->s[row] == 0)
+				continue;
+			l2_loss(kind, h, wk->y[row] * wk->z[row], &val, &d1, &d2);
+			r[i] = wk->s[row] * d1 * wk->y[row];
+			if (H && d2 > 0)
+			{
+				double		sq = sqrt(wk->s[row] * d2);
+
+				for (int j = 0; j < p; j++)
+					wk->block2[k * p + j] = sq * wk->block[i * p + j];
+				k++;
+			}
+		}
+		cblas_dgemv(CblasRowMajor, CblasTrans, cnt, p, 1.0, wk->block, p, r, 1, 1.0, g, 1);
+		if (H && k > 0)
+			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, k, 1.0, wk->block2, p,
+						1.0, H, p);
+	}
+
+	for (int j = 0; j < wk->d; j++)
+		g[j] += wk->pen[j] * v[j];
+	if (H)
+	{
+		for (int i = 0; i < p; i++)
+			for (int j = i + 1; j < p; j++)
+				H[j * p + i] = H[i * p + j];
+		for (int j = 0; j < wk->d; j++)
+			H[j * p + j] += wk->pen[j];
+	}
+}
+
+/*
+ * Euclidean norm.
+ */
+double
+l2_norm(const double *a, int n)
+{
+	return cblas_dnrm2(n, a, 1);
+}
+
+/*
+ * Map internal weights v back to raw coefficients and intercept.
+ */
+void
+l2_map_back(const L2Work *wk, const double *v, L2Fit *fit)
+{
+	double		b = wk->p > wk->d ? v[wk->d] : 0.0;
+
+	for (int j = 0; j < wk->d; j++)
+	{
+		fit->coef[j] = wk->c[j] == 0.0 ? 0.0 : v[j] / wk->c[j];
+		b -= fit->coef[j] * wk->m[j];
+	}
+	fit->intercept = b;
+
+	if (wk->prob->standardize)
+		for (int j = 0; j < wk->d; j++)
+		{
+			fit->means[j] = wk->m[j];
+			fit->scales[j] = wk->c[j] == 0.0 ? 1.0 : wk->c[j];
+		}
+}

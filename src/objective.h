@@ -1,0 +1,101 @@
+/*
+ * objective.h
+ *		The objective as seen by the solvers: data passes, losses, penalty.
+ *
+ * The solvers work in internal coordinates x' = (x - m) / c per column,
+ * chosen for conditioning (see objective.c), with variables v = (w', b) of
+ * length p = d + fit_intercept.  The penalty is diagonal, (1/2) sum_j
+ * pen_j w'_j^2 with pen_j = lambda / c_j^2 (raw penalty) or lambda
+ * (standardized penalty), and never touches b.  The mapping is exact:
+ * w_j = w'_j / c_j and b = b' - sum_j w_j m_j.
+ *
+ * Pure C; nothing here calls the server.
+ */
+#ifndef L2FUSE_OBJECTIVE_H
+#define L2FUSE_OBJECTIVE_H
+
+#include "solver.h"
+
+/* Rows per block when streaming transformed rows through BLAS. */
+#define L2_BLOCK_ROWS 256
+
+/* Loss kinds the Newton solver minimizes (smooth or piecewise quadratic). */
+typedef enum L2SmoothLoss
+{
+	L2_SMOOTH_LOGISTIC,
+	L2_SMOOTH_SQUARED_HINGE,
+	L2_SMOOTH_HUBER_HINGE		/* hinge smoothed quadratically over width h */
+} L2SmoothLoss;
+
+/* A prepared problem: data view, transformation, per-row arrays. */
+typedef struct L2Work
+{
+	const L2Problem *prob;
+	const L2Hooks *hooks;
+	int32_t		d;
+	int32_t		p;				/* d + (fit_intercept ? 1 : 0) */
+	int64_t		n;				/* rows across all segments */
+	double	   *m;				/* d column shifts */
+	double	   *c;				/* d column scales; 0 drops the column */
+	double	   *pen;			/* p penalty weights, 0 for the intercept */
+	double	   *s;				/* n effective weights s_i (0 = row left out) */
+	double	   *y;				/* n labels as -1 / +1 */
+	double	   *z;				/* n decision values at the current point */
+	double	   *q;				/* n scratch: X' times a direction */
+	double	   *block;			/* L2_BLOCK_ROWS x p transformed rows */
+	double	   *block2;			/* same size, scratch */
+	double	   *hess;			/* p x p Hessian */
+	double	   *hscratch;		/* p x p Cholesky factor */
+	double	   *hdamped;		/* p x p damped Hessian */
+	double		wsum;			/* sum of row weights of rows used */
+	int64_t		rows_used;
+	int64_t		positives;
+	double		cw_pos;
+	double		cw_neg;
+} L2Work;
+
+/* Iterates blocks of transformed rows. */
+typedef struct L2BlockIter
+{
+	int			seg;
+	int64_t		off;			/* offset inside the segment */
+	int64_t		row0;			/* global index of the block's first row */
+	int64_t		next;			/* global index of the next row to load */
+} L2BlockIter;
+
+/* objective.c */
+extern void *l2_alloc(const L2Work *wk, size_t size);
+extern L2Status l2_work_init(L2Work *wk, const L2Problem *prob, const L2Hooks *hooks);
+extern int	l2_next_block(L2Work *wk, L2BlockIter *it);
+extern void l2_transform_row(const L2Work *wk, const double *x, double *out);
+extern void l2_check_interrupt(const L2Work *wk);
+extern void l2_warn(const L2Work *wk, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+extern void l2_loss(L2SmoothLoss kind, double h, double margin,
+					double *val, double *d1, double *d2);
+extern void l2_compute_z(L2Work *wk, const double *v, double *out);
+extern double l2_penalty(const L2Work *wk, const double *v);
+extern double l2_smooth_value(const L2Work *wk, L2SmoothLoss kind, double h,
+							  const double *z, const double *v);
+extern void l2_grad_hess(L2Work *wk, L2SmoothLoss kind, double h, const double *v,
+						 double *g, double *H);
+extern double l2_norm(const double *a, int n);
+extern void l2_map_back(const L2Work *wk, const double *v, L2Fit *fit);
+
+/* solver_newton.c */
+typedef struct L2NewtonResult
+{
+	int			iterations;
+	double		objective;
+	double		optimality;		/* ||g|| / ||g(0)|| */
+	bool		converged;
+	bool		stalled;		/* line search could not make progress */
+} L2NewtonResult;
+
+extern void l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v,
+					  double tol, int max_iter, bool trace, L2NewtonResult *res);
+extern bool l2_solve_spd(L2Work *wk, const double *H, const double *g, double *x, int p);
+
+/* solver_hinge.c */
+extern void l2_hinge(L2Work *wk, double *v, L2NewtonResult *res);
+
+#endif							/* L2FUSE_OBJECTIVE_H */

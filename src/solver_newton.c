@@ -1,0 +1,270 @@
+/*
+ * solver_newton.c
+ *		Newton's method with a backtracking line search.
+ *
+ * Problem: minimize over v = (w', b) in R^p
+ *
+ *   F(v) = sum_i s_i L(y_i z_i) + (1/2) sum_j pen_j w'_j^2,   z = X' v,
+ *
+ * for a convex loss L that is twice differentiable (logistic) or has a
+ * piecewise constant second derivative (squared hinge, Huber hinge).  For
+ * the latter the generalized Hessian makes this the generalized Newton
+ * method, which terminates on piecewise-quadratic problems.
+ *
+ * Each iteration forms H = X'^T D X' + diag(pen) with BLAS (dsyrk over row
+ * blocks), solves (H + mu I) d = -g by Cholesky (LAPACK dpotrf/dpotrs) and
+ * backtracks along d until the Armijo condition holds.  mu is 0 while full
+ * steps succeed; it grows when the line search struggles (a nearly singular
+ * H: the intercept is unpenalized, so H is only semidefinite when few rows
+ * have curvature) and shrinks again after full steps, as in
+ * Levenberg-Marquardt.  A Cholesky failure adds a growing ridge as well.
+ * The line search costs O(n) per trial because the decision values move
+ * along z + t X' d.
+ *
+ * Stopping rule (scale-free): ||g(v)|| <= tol ||g(0)||.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "objective.h"
+
+extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+extern void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a,
+					const int *lda, double *b, const int *ldb, int *info);
+
+/* Caps on the inner loops. */
+#define L2_MAX_HALVINGS 40
+#define L2_MAX_RIDGE_TRIES 16
+#define L2_MAX_DAMPING_TRIES 20
+
+/* Armijo sufficient-decrease constant. */
+#define L2_ARMIJO 1e-4
+
+/*
+ * Solve H x = g for symmetric positive (semi)definite H; scratch is p x p.
+ * Adds a ridge mu I, growing from 1e-14 max diag, while H is not positive
+ * definite.  Returns false when even the largest ridge fails.
+ */
+bool
+l2_solve_spd(L2Work *wk, const double *H, const double *g, double *x, int p)
+{
+	double	   *a = wk->hscratch;
+	double		maxdiag = 0;
+	double		mu = 0;
+	int			one = 1;
+
+	for (int j = 0; j < p; j++)
+		maxdiag = fmax(maxdiag, H[j * p + j]);
+	if (!(maxdiag > 0) || !isfinite(maxdiag))
+		maxdiag = 1.0;
+
+	for (int attempt = 0; attempt < L2_MAX_RIDGE_TRIES; attempt++)
+	{
+		int			info = 0;
+		bool		finite = true;
+
+		memcpy(a, H, sizeof(double) * p * p);
+		for (int j = 0; j < p; j++)
+			a[j * p + j] += mu;
+		dpotrf_("L", &p, a, &p, &info);
+		if (info == 0)
+		{
+			memcpy(x, g, sizeof(double) * p);
+			dpotrs_("L", &p, &one, a, &p, x, &p, &info);
+			for (int j = 0; j < p; j++)
+				finite = finite && isfinite(x[j]);
+			if (info == 0 && finite)
+				return true;
+		}
+		mu = mu == 0 ? 1e-14 * maxdiag : mu * 100;
+	}
+	return false;
+}
+
+/*
+ * F(v + t d) given z = X' v and q = X' d.
+ */
+static double
+value_along(const L2Work *wk, L2SmoothLoss kind, double h, const double *v,
+			const double *dir, double t, double *vt)
+{
+	double		sum = 0;
+
+	for (int j = 0; j < wk->p; j++)
+		vt[j] = v[j] + t * dir[j];
+	for (int64_t i = 0; i < wk->n; i++)
+	{
+		double		val,
+					d1,
+					d2;
+
+		if (wk->s[i] == 0)
+			continue;
+		l2_loss(kind, h, wk->y[i] * (wk->z[i] + t * wk->q[i]), &val, &d1, &d2);
+		sum += wk->s[i] * val;
+	}
+	return sum + l2_penalty(wk, vt);
+}
+
+/*
+ * ||g(0)||, the reference for the relative stopping rule; leaves wk->z = 0.
+ */
+static double
+gradient_norm_at_zero(L2Work *wk, L2SmoothLoss kind, double h, double *g, double *v0)
+{
+	memset(wk->z, 0, sizeof(double) * wk->n);
+	memset(v0, 0, sizeof(double) * wk->p);
+	l2_grad_hess(wk, kind, h, v0, g, NULL);
+	return l2_norm(g, wk->p);
+}
+
+/*
+ * dir = -(H + mu I)^-1 g and gd = g.dir; false unless dir descends.
+ */
+static bool
+newton_direction(L2Work *wk, const double *H, const double *g, double mu, double *dir,
+				 double *gd)
+{
+	int			p = wk->p;
+	double	   *hm = wk->hdamped;
+
+	memcpy(hm, H, sizeof(double) * p * p);
+	for (int j = 0; j < p; j++)
+		hm[j * p + j] += mu;
+	if (!l2_solve_spd(wk, hm, g, dir, p))
+		return false;
+	*gd = 0;
+	for (int j = 0; j < p; j++)
+	{
+		dir[j] = -dir[j];
+		*gd += g[j] * dir[j];
+	}
+	return *gd < 0;
+}
+
+/*
+ * Backtrack from t = 1 along dir (wk->q = X' dir) until the Armijo condition
+ * holds.  When the predicted decrease is below rounding of F the Armijo test
+ * is noise: take the full step (*at_floor) and let the gradient judge it.
+ */
+static bool
+line_search(L2Work *wk, L2SmoothLoss kind, double h, const double *v, const double *dir,
+			double f, double gd, double *vt, double *t, double *fnew, bool *at_floor)
+{
+	*t = 1.0;
+	*at_floor = false;
+	for (int k = 0; k < L2_MAX_HALVINGS; k++)
+	{
+		*fnew = value_along(wk, kind, h, v, dir, *t, vt);
+		if (*fnew <= f + L2_ARMIJO * *t * gd)
+			return true;
+		if (k == 0 && -gd <= 1e-12 * fabs(f))
+		{
+			*at_floor = true;
+			return true;
+		}
+		*t *= 0.5;
+	}
+	return false;
+}
+
+/*
+ * Minimize F from the starting point v (overwritten with the result).
+ * At most max_iter Newton steps; trace reports each one to the caller.
+ * On return wk->z holds X' v.
+ */
+void
+l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int max_iter,
+		  bool trace, L2NewtonResult *res)
+{
+	int			p = wk->p;
+	double	   *g = l2_alloc(wk, sizeof(double) * p);
+	double	   *dir = l2_alloc(wk, sizeof(double) * p);
+	double	   *vt = l2_alloc(wk, sizeof(double) * p);
+	double	   *H = wk->hess;
+	double		gref,
+				gnorm,
+				f,
+				mu = 0;
+
+	memset(res, 0, sizeof(*res));
+	gref = gradient_norm_at_zero(wk, kind, h, g, vt);
+	if (!(gref > 0))
+		gref = 1.0;
+
+	l2_compute_z(wk, v, wk->z);
+	f = l2_smooth_value(wk, kind, h, wk->z, v);
+	l2_grad_hess(wk, kind, h, v, g, H);
+	gnorm = l2_norm(g, p);
+
+	for (;;)
+	{
+		double		gd = 0,
+					t = 1.0,
+					fnew = f,
+					maxdiag = 0;
+		bool		accepted = false,
+					at_floor = false;
+
+		res->optimality = gnorm / gref;
+		if (res->optimality <= tol)
+		{
+			res->converged = true;
+			break;
+		}
+		if (res->iterations >= max_iter)
+			break;
+		res->iterations++;
+
+		/*
+		 * Damped Newton direction and backtracking.  When the Hessian is
+		 * nearly singular (no curvature along some direction, as for the
+		 * Huber hinge with few rows on its quadratic piece) the plain step
+		 * is huge and no halving helps; then the damping mu grows, turning
+		 * the step towards steepest descent (Levenberg-Marquardt).
+		 */
+		for (int j = 0; j < p; j++)
+			maxdiag = fmax(maxdiag, H[j * p + j]);
+		maxdiag = fmax(maxdiag, gnorm);	/* a scale even where H is ~0 */
+		for (int retry = 0; retry < L2_MAX_DAMPING_TRIES && !accepted; retry++)
+		{
+			if (retry > 0)
+				mu = mu == 0 ? 1e-8 * maxdiag : mu * 100;
+			if (!newton_direction(wk, H, g, mu, dir, &gd))
+				continue;
+			l2_compute_z(wk, dir, wk->q);
+			accepted = line_search(wk, kind, h, v, dir, f, gd, vt, &t, &fnew, &at_floor);
+		}
+		if (!accepted)
+		{
+			res->stalled = true;
+			break;
+		}
+		if (t == 1.0)
+			mu = mu < 1e-12 * maxdiag ? 0 : mu * 0.1;
+		else if (t < 0.25)
+			mu = fmax(mu * 10, 1e-8 * maxdiag);
+
+		/* move */
+		for (int j = 0; j < p; j++)
+			v[j] += t * dir[j];
+		for (int64_t i = 0; i < wk->n; i++)
+			wk->z[i] += t * wk->q[i];
+		l2_grad_hess(wk, kind, h, v, g, H);
+		if (at_floor && l2_norm(g, p) >= gnorm)
+		{
+			gnorm = l2_norm(g, p);
+			f = fnew;
+			res->optimality = gnorm / gref;
+			res->converged = res->optimality <= tol;
+			res->stalled = !res->converged;
+			break;
+		}
+		gnorm = l2_norm(g, p);
+		f = fnew;
+
+		if (trace && wk->hooks->trace)
+			wk->hooks->trace(wk->hooks->arg, res->iterations, f, gnorm / gref);
+	}
+	res->objective = f;
+}
