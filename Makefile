@@ -12,7 +12,7 @@ MODEL_OBJS = src/model.o src/model_score.o src/model_glue.o src/score.o \
 TRAIN_OBJS =
 
 # ensembles and fitted fusion
-FUSION_OBJS =
+FUSION_OBJS = src/fusion_simplex.o src/fusion_state.o src/fit_ensemble.o
 
 # evaluation metrics
 EVAL_OBJS = src/metrics.o src/eval_state.o src/eval.o src/evaluate.o
