@@ -26,7 +26,7 @@ REGRESS_MODEL = model_format model_score model_json ensemble model_parallel
 
 REGRESS_TRAIN =
 
-REGRESS_FUSION =
+REGRESS_FUSION = fit_ensemble fit_ensemble_parallel
 
 REGRESS_EVAL = metrics metrics_errors metrics_parallel evaluate
 

@@ -729,8 +729,9 @@ l2fuse_fit_ensemble_final(PG_FUNCTION_ARGS)
 	state = (FuseState *) PG_GETARG_POINTER(0);
 	if (state->skipped > 0)
 		ereport(NOTICE,
-				(errmsg("fit_ensemble skipped " INT64_FORMAT " rows with a NULL features or label",
-						state->skipped)));
+				(errmsg_plural("fit_ensemble skipped " INT64_FORMAT " row with a NULL features or label",
+							   "fit_ensemble skipped " INT64_FORMAT " rows with a NULL features or label",
+							   state->skipped, state->skipped)));
 	if (state->rows == 0)
 		PG_RETURN_NULL();
 
