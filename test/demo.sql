@@ -7,7 +7,7 @@ SELECT l2fuse.version() AS "l2fuse version";
 
 -- 1. Load the CSV.
 CREATE TABLE breast_cancer_raw (id int PRIMARY KEY, mean_radius float8, mean_texture float8, mean_perimeter float8, mean_area float8, mean_smoothness float8, mean_compactness float8, mean_concavity float8, mean_concave_points float8, mean_symmetry float8, mean_fractal_dimension float8, radius_error float8, texture_error float8, perimeter_error float8, area_error float8, smoothness_error float8, compactness_error float8, concavity_error float8, concave_points_error float8, symmetry_error float8, fractal_dimension_error float8, worst_radius float8, worst_texture float8, worst_perimeter float8, worst_area float8, worst_smoothness float8, worst_compactness float8, worst_concavity float8, worst_concave_points float8, worst_symmetry float8, worst_fractal_dimension float8, diagnosis char(1));
-\copy breast_cancer_raw FROM :'datafile' WITH (FORMAT csv, HEADER true)
+\copy breast_cancer_raw FROM 'test/data/breast_cancer.csv' WITH (FORMAT csv, HEADER true)
 
 -- One feature array per row; the positive class is "malignant".
 -- 2. Split by id: 60% train, 20% validation, 20% test.
@@ -35,10 +35,10 @@ END $$;
 
 -- 3. Train on the training rows, features standardized.
 CALL timed('logistic regression', $q$
-	SELECT l2fuse.logistic_regression(features, malignant, '{"standardize": true}')
+	SELECT l2fuse.logistic_regression(features, malignant, '{"standardize": true}'::jsonb)
 	FROM cancer WHERE split = 'train' $q$);
 CALL timed('linear SVM', $q$
-	SELECT l2fuse.linear_svm(features, malignant, '{"standardize": true}')
+	SELECT l2fuse.linear_svm(features, malignant, '{"standardize": true}'::jsonb)
 	FROM cancer WHERE split = 'train' $q$);
 
 -- 4. Ensembles of the two: a plain soft vote, and three fitted on the
@@ -48,12 +48,12 @@ CALL timed('soft vote', $q$
 CALL timed('AUC-weighted vote', $q$
 	SELECT l2fuse.fit_ensemble(
 		(SELECT array_agg(model ORDER BY ord) FROM models WHERE ord <= 2),
-		features, malignant, '{"method": "auc"}')
+		features, malignant, '{"method": "auc"}'::jsonb)
 	FROM cancer WHERE split = 'validation' $q$);
 CALL timed('log-loss-weighted vote', $q$
 	SELECT l2fuse.fit_ensemble(
 		(SELECT array_agg(model ORDER BY ord) FROM models WHERE ord <= 2),
-		features, malignant, '{"method": "log_loss"}')
+		features, malignant, '{"method": "log_loss"}'::jsonb)
 	FROM cancer WHERE split = 'validation' $q$);
 CALL timed('stacking', $q$
 	SELECT l2fuse.fit_ensemble(
