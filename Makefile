@@ -13,7 +13,7 @@ TRAIN_OBJS = src/objective.o src/solver_newton.o src/solver_hinge.o src/solver.o
 	src/platt.o src/train_options.o src/train.o
 
 # ensembles and fitted fusion
-FUSION_OBJS =
+FUSION_OBJS = src/fusion_simplex.o src/fusion_state.o src/fit_ensemble.o
 
 # evaluation metrics
 EVAL_OBJS = src/metrics.o src/eval_state.o src/eval.o src/evaluate.o
@@ -27,7 +27,7 @@ REGRESS_MODEL = model_format model_score model_json ensemble model_parallel
 
 REGRESS_TRAIN = train_api train_errors train_parallel
 
-REGRESS_FUSION =
+REGRESS_FUSION = fit_ensemble fit_ensemble_parallel
 
 REGRESS_EVAL = metrics metrics_errors metrics_parallel evaluate
 

@@ -245,6 +245,74 @@ CREATE FUNCTION ensemble(models bytea[], weights float8[] DEFAULT NULL,
 COMMENT ON FUNCTION ensemble(bytea[], float8[], text) IS
 	'a soft (mean probability) or hard (weighted majority) voting ensemble of models';
 
+-- fit_ensemble: an ensemble fitted on held-out rows.  The support functions
+-- are IMMUTABLE (their results depend on their arguments only) and PARALLEL
+-- SAFE (no state outside their arguments); the aggregates are PARALLEL SAFE
+-- because their states combine exactly (the rows are kept, not summarized).
+-- The transition function is not STRICT: it counts rows with a NULL input.
+CREATE FUNCTION fit_ensemble_accum(internal, bytea[], anyarray, boolean) RETURNS internal
+	AS 'MODULE_PATHNAME', 'l2fuse_fit_ensemble_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION fit_ensemble_accum(internal, bytea[], anyarray, boolean) IS
+	'transition function of fit_ensemble: scores one held-out row with every model';
+
+CREATE FUNCTION fit_ensemble_accum(internal, bytea[], anyarray, boolean, jsonb)
+	RETURNS internal
+	AS 'MODULE_PATHNAME', 'l2fuse_fit_ensemble_accum'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION fit_ensemble_accum(internal, bytea[], anyarray, boolean, jsonb) IS
+	'transition function of fit_ensemble with options';
+
+-- Not STRICT: either state may be missing (a worker that saw no row).
+CREATE FUNCTION fit_ensemble_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'l2fuse_fit_ensemble_combine'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION fit_ensemble_combine(internal, internal) IS
+	'combine function of fit_ensemble: merges the held-out rows of two states';
+
+CREATE FUNCTION fit_ensemble_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'l2fuse_fit_ensemble_serialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION fit_ensemble_serialize(internal) IS
+	'serialize function of fit_ensemble';
+
+CREATE FUNCTION fit_ensemble_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'l2fuse_fit_ensemble_deserialize'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION fit_ensemble_deserialize(bytea, internal) IS
+	'deserialize function of fit_ensemble; validates its input';
+
+CREATE FUNCTION fit_ensemble_final(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'l2fuse_fit_ensemble_final'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION fit_ensemble_final(internal) IS
+	'final function of fit_ensemble: fits the weights or meta-model';
+
+CREATE AGGREGATE fit_ensemble(models bytea[], features anyarray, label boolean) (
+	SFUNC = fit_ensemble_accum,
+	STYPE = internal,
+	FINALFUNC = fit_ensemble_final,
+	COMBINEFUNC = fit_ensemble_combine,
+	SERIALFUNC = fit_ensemble_serialize,
+	DESERIALFUNC = fit_ensemble_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE fit_ensemble(bytea[], anyarray, boolean) IS
+	'a stacking ensemble of the models: logistic meta-model fitted on held-out rows';
+
+CREATE AGGREGATE fit_ensemble(models bytea[], features anyarray, label boolean,
+							  options jsonb) (
+	SFUNC = fit_ensemble_accum,
+	STYPE = internal,
+	FINALFUNC = fit_ensemble_final,
+	COMBINEFUNC = fit_ensemble_combine,
+	SERIALFUNC = fit_ensemble_serialize,
+	DESERIALFUNC = fit_ensemble_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE fit_ensemble(bytea[], anyarray, boolean, jsonb) IS
+	'an ensemble of the models fitted on held-out rows by method stacking, log_loss, accuracy or auc';
+
 
 ---------------------------------------------------------------------------
 -- Evaluation

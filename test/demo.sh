@@ -6,4 +6,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/pgenv.sh"
 ensure_packages $L2F_APT_PACKAGES
 start_cluster
 
-psql -X -q -v ON_ERROR_STOP=1 -f "$L2F_ROOT/test/demo.sql"
+# \copy reads test/data/breast_cancer.csv relative to the source tree.
+cd "$L2F_ROOT" && psql -X -q -v ON_ERROR_STOP=1 -f test/demo.sql
