@@ -9,7 +9,7 @@ INSERT INTO m VALUES
 	('lr', l2fuse.model_from_json('{"kind": "logistic", "coefficients": [1, 2, -1], "intercept": 0.5}')),
 	('svm_cal', l2fuse.model_from_json('{"kind": "svm", "coefficients": [0.5, -0.25, 2], "intercept": 1,
 		"options": {"standardized": true, "means": [1, 2, 3], "scales": [1, 1, 4]},
-		"calibration": {"platt_a": -2, "platt_b": 0.5, "folds": 5}}'));
+		"calibration": {"platt_a": -2, "platt_b": 0, "folds": 5}}'));
 INSERT INTO m SELECT 'soft', l2fuse.ensemble(ARRAY[a.model, b.model], '{3,1}')
 	FROM m a, m b WHERE a.name = 'lr' AND b.name = 'svm_cal';
 INSERT INTO m VALUES ('stack', l2fuse.model_from_json('{"kind": "ensemble", "voting": "stacking",

@@ -126,3 +126,8 @@ SELECT count(*) AS models,
 	count(*) FILTER (WHERE t.model = s.model) AS text_identical,
 	count(*) FILTER (WHERE l2fuse.model_info(b.model) = l2fuse.model_info(s.model)) AS info_equal
 FROM copy_src s JOIN copy_bin b USING (name) JOIN copy_txt t USING (name);
+
+-- A calibrated SVM's sigmoid must rise through 0.5 at decision 0.
+SELECT pg_temp.err($$SELECT l2fuse.model_from_json('{"kind": "svm", "coefficients": [1], "calibration": {"calibrated": true, "platt_a": 1}}')$$);
+SELECT pg_temp.err($$SELECT l2fuse.model_from_json('{"kind": "svm", "coefficients": [1], "calibration": {"calibrated": true, "platt_a": 0}}')$$);
+SELECT pg_temp.err($$SELECT l2fuse.model_from_json('{"kind": "svm", "coefficients": [1], "calibration": {"calibrated": true, "platt_a": -1, "platt_b": 3}}')$$);

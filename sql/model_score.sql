@@ -9,7 +9,7 @@ INSERT INTO m VALUES
 	('big', l2fuse.model_from_json('{"kind": "logistic", "coefficients": [2, -2], "intercept": 0}')),
 	('svm', l2fuse.model_from_json('{"kind": "svm", "coefficients": [0.5, -0.25], "intercept": 1}')),
 	('svm_cal', l2fuse.model_from_json('{"kind": "svm", "coefficients": [0.5, -0.25], "intercept": 1,
-		"calibration": {"platt_a": -2, "platt_b": 0.5, "folds": 5}}'));
+		"calibration": {"platt_a": -2, "platt_b": 0, "folds": 5}}'));
 CREATE FUNCTION pg_temp.m(text) RETURNS bytea LANGUAGE sql STABLE
 	AS 'SELECT model FROM m WHERE name = $1';
 -- The SQLSTATE and message of the error a statement raises.

@@ -436,6 +436,15 @@ check_linear(const L2Model *m, char *errbuf, size_t errlen)
 		return fail(errbuf, errlen, "calibrated is true but only svm models carry a calibration");
 	if (!isfinite(m->platt_a) || !isfinite(m->platt_b))
 		return fail(errbuf, errlen, "platt_a and platt_b must be finite");
+
+	/*
+	 * A calibrated sigmoid must pass 0.5 at decision 0 and rise with the
+	 * decision, so that its probability never contradicts the SVM's sign.
+	 */
+	if (m->calibrated && !(m->platt_a < 0))
+		return fail(errbuf, errlen, "platt_a must be negative, not %g", m->platt_a);
+	if (m->calibrated && m->platt_b != 0)
+		return fail(errbuf, errlen, "platt_b must be 0, not %g", m->platt_b);
 	if (m->calib_folds < 0)
 		return fail(errbuf, errlen, "calibration folds %d is negative", (int) m->calib_folds);
 	return true;

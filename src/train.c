@@ -718,7 +718,7 @@ l2fuse_train_finalfn(PG_FUNCTION_ARGS)
 		l2_calibrate(&prob, &hooks, o->calibration_folds, &fit, &model.platt_a, &used);
 		model.calibrated = true;
 		model.platt_b = 0.0;
-		model.calib_folds = o->calibration_folds;
+		model.calib_folds = used;
 	}
 
 	MemoryContextSwitchTo(old);
