@@ -78,22 +78,31 @@ row_weight(const L2Problem *prob, const L2Segment *seg, int64_t i, int64_t row)
 
 /*
  * Choose the per-column shift m and scale c (see the file header).
- * wk->s holds the row weights at this point.
+ * wk->s holds the row weights at this point.  Three streaming passes at
+ * most: column ranges, weighted means (when centering) and, only when
+ * standardizing, the spread; the max-abs spread follows from the range.
  */
 static void
 choose_transform(L2Work *wk)
 {
 	const L2Problem *prob = wk->prob;
 	int			d = wk->d;
+	double	   *lo = l2_alloc(wk, sizeof(double) * d);
+	double	   *hi = l2_alloc(wk, sizeof(double) * d);
 	double	   *amax = l2_alloc(wk, sizeof(double) * d);
-	double	   *ref = l2_alloc(wk, sizeof(double) * d);
+	double	   *ia = l2_alloc(wk, sizeof(double) * d);
 	bool	   *varies = l2_alloc(wk, sizeof(bool) * d);
 	double	   *acc = l2_alloc(wk, sizeof(double) * d);
 	bool		center = prob->fit_intercept || prob->standardize;
-	bool		seen = false;
+	bool		divide = false;
 	int64_t		row;
 
-	/* max |x| and whether the column varies, over rows used */
+	/* range of each column over rows used */
+	for (int j = 0; j < d; j++)
+	{
+		lo[j] = INFINITY;
+		hi[j] = -INFINITY;
+	}
 	row = 0;
 	for (int k = 0; k < prob->nseg; k++)
 	{
@@ -101,22 +110,26 @@ choose_transform(L2Work *wk)
 
 		for (int64_t i = 0; i < seg->n; i++, row++)
 		{
-			const double *x = seg->x + i * d;
+			const double *restrict x = seg->x + i * d;
 
 			if (wk->s[row] <= 0)
 				continue;
 			for (int j = 0; j < d; j++)
 			{
-				double		ax = fabs(x[j]);
-
-				amax[j] = ax > amax[j] ? ax : amax[j];
-				if (!seen)
-					ref[j] = x[j];
-				else if (x[j] != ref[j])
-					varies[j] = true;
+				lo[j] = x[j] < lo[j] ? x[j] : lo[j];
+				hi[j] = x[j] > hi[j] ? x[j] : hi[j];
 			}
-			seen = true;
 		}
+	}
+
+	/* max |x|, its reciprocal where that is a normal number */
+	for (int j = 0; j < d; j++)
+	{
+		varies[j] = hi[j] > lo[j];
+		amax[j] = fmax(fabs(lo[j]), fabs(hi[j]));
+		ia[j] = amax[j] > 0 ? 1.0 / amax[j] : 0.0;
+		if (ia[j] != 0.0 && !isnormal(ia[j]))
+			divide = true;
 	}
 
 	/* weighted means, accumulated on the max-abs scale to avoid overflow */
@@ -129,46 +142,53 @@ choose_transform(L2Work *wk)
 
 			for (int64_t i = 0; i < seg->n; i++, row++)
 			{
-				const double *x = seg->x + i * d;
+				const double *restrict x = seg->x + i * d;
+				double		sr = wk->s[row];
 
-				if (wk->s[row] <= 0)
+				if (sr <= 0)
 					continue;
-				for (int j = 0; j < d; j++)
-					if (varies[j])
-						acc[j] += wk->s[row] * (x[j] / amax[j]);
+				if (divide)
+					for (int j = 0; j < d; j++)
+						acc[j] += amax[j] > 0 ? sr * (x[j] / amax[j]) : 0.0;
+				else
+					for (int j = 0; j < d; j++)
+						acc[j] += sr * (x[j] * ia[j]);
 			}
 		}
 		for (int j = 0; j < d; j++)
-			wk->m[j] = varies[j] ? acc[j] / wk->wsum * amax[j] : ref[j];
+			wk->m[j] = varies[j] ? acc[j] / wk->wsum * amax[j] : lo[j];
 	}
 
-	/* spread around m: population std or max-abs */
+	/* spread around m: population std, or max-abs from the range */
 	memset(acc, 0, sizeof(double) * d);
-	row = 0;
-	for (int k = 0; k < prob->nseg; k++)
+	if (prob->standardize)
 	{
-		const L2Segment *seg = &prob->seg[k];
-
-		for (int64_t i = 0; i < seg->n; i++, row++)
+		row = 0;
+		for (int k = 0; k < prob->nseg; k++)
 		{
-			const double *x = seg->x + i * d;
+			const L2Segment *seg = &prob->seg[k];
 
-			if (wk->s[row] <= 0)
-				continue;
-			for (int j = 0; j < d; j++)
+			for (int64_t i = 0; i < seg->n; i++, row++)
 			{
-				double		t;
+				const double *restrict x = seg->x + i * d;
+				double		sr = wk->s[row];
 
-				if (!varies[j])
+				if (sr <= 0)
 					continue;
-				t = (x[j] - wk->m[j]) / amax[j];
-				if (prob->standardize)
-					acc[j] += wk->s[row] * t * t;
-				else if (fabs(t) > acc[j])
-					acc[j] = fabs(t);
+				for (int j = 0; j < d; j++)
+				{
+					double		t = amax[j] > 0 ? (x[j] - wk->m[j]) / amax[j] : 0.0;
+
+					acc[j] += sr * t * t;
+				}
 			}
 		}
 	}
+	else
+		for (int j = 0; j < d; j++)
+			if (varies[j])
+				acc[j] = fmax(fabs((hi[j] - wk->m[j]) / amax[j]),
+							  fabs((lo[j] - wk->m[j]) / amax[j]));
 
 	/* scales and penalty weights; a non-varying column is dropped */
 	for (int j = 0; j < d; j++)
