@@ -74,8 +74,8 @@ extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, cons
 #define L2_MARGIN_EPS_MAX 1e-3
 
 /* Stopping threshold and step cap of the restricted dual (margin_qp). */
-#define L2_QP_EPS 1e-13
-#define L2_QP_MAX_ITER 200000
+#define L2_QP_EPS 1e-10
+#define L2_QP_MAX_ITER 50000
 
 /* Largest |sum beta_i y_i| / sum s_i accepted as dual feasible. */
 #define L2_BALANCE_EPS 1e-9
@@ -363,11 +363,12 @@ margin_qp(const L2Work *wk, const double *K, const double *y, const double *s, d
  * solved exactly (margin_qp).  If the guess of the fixed rows was right, the
  * result is the optimum, which the duality gap confirms.  On success returns
  * true with the candidate in vout, its decision values in wk->q and its
- * relative gap in *gap.
+ * relative gap in *gap.  *qp_capped is set when the restricted dual hit its
+ * step cap, which a wider slack would not cure.
  */
 static bool
 polish(L2Work *wk, double h, double tau, const double *v, double *vout, double *beta,
-	   double *u, double *gap)
+	   double *u, double *gap, bool *qp_capped)
 {
 	int			d = wk->d,
 				p = wk->p;
@@ -470,7 +471,10 @@ polish(L2Work *wk, double h, double tau, const double *v, double *vout, double *
 		}
 
 		if (!margin_qp(wk, K, yE, sE, bE, gE, k, icpt, &b))
+		{
+			*qp_capped = true;
 			return false;
+		}
 		for (int e = 0; e < k; e++)
 			beta[E[e]] = bE[e];
 	}
@@ -505,7 +509,8 @@ l2_hinge(L2Work *wk, double *v, L2NewtonResult *res)
 	{
 		L2NewtonResult nr;
 		double		pgap;
-		bool		polished;
+		bool		polished,
+					capped;
 
 		l2_newton(wk, L2_SMOOTH_HUBER_HINGE, h, v, L2_HINGE_STAGE_TOL,
 				  Min(L2_HINGE_STAGE_MAX_ITER, prob->max_iter - res->iterations), false, &nr);
@@ -517,8 +522,11 @@ l2_hinge(L2Work *wk, double *v, L2NewtonResult *res)
 		 * growing slack; the gap check rejects any wrong guess.
 		 */
 		polished = false;
-		for (double tau = L2_MARGIN_EPS; tau <= L2_MARGIN_EPS_MAX && !polished; tau *= 100)
-			polished = polish(wk, h, tau, v, vpol, beta, u, &pgap) && pgap <= prob->tol;
+		capped = false;
+		for (double tau = L2_MARGIN_EPS; tau <= L2_MARGIN_EPS_MAX && !polished && !capped;
+			 tau *= 100)
+			polished = polish(wk, h, tau, v, vpol, beta, u, &pgap, &capped) &&
+				pgap <= prob->tol;
 		if (polished)
 		{
 			memcpy(v, vpol, sizeof(double) * wk->p);
