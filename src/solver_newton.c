@@ -37,6 +37,14 @@ extern void dpotrs_(const char *uplo, const int *n, const int *nrhs, const doubl
 #define L2_MAX_RIDGE_TRIES 16
 #define L2_MAX_DAMPING_TRIES 20
 
+/*
+ * Below this relative gradient norm a logistic Newton step reuses the last
+ * Hessian: the logistic Hessian is Lipschitz, so near the optimum it barely
+ * moves, and the chord step still contracts the gradient by a factor of the
+ * order of the step length while saving the Hessian's O(n p^2) work.
+ */
+#define L2_HESS_REUSE 1e-4
+
 /* Armijo sufficient-decrease constant. */
 #define L2_ARMIJO 1e-4
 
@@ -228,7 +236,8 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 					maxdiag = 0;
 		bool		accepted = false,
 					full = false,
-					at_floor = false;
+					at_floor = false,
+					fresh_h;
 
 		res->optimality = gnorm / gref;
 		if (res->optimality <= tol)
@@ -239,6 +248,7 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 		if (res->iterations >= max_iter)
 			break;
 		res->iterations++;
+		fresh_h = kind != L2_SMOOTH_LOGISTIC || res->optimality > L2_HESS_REUSE;
 
 		/*
 		 * Damped Newton direction and backtracking.  When the Hessian is
@@ -260,7 +270,7 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 				continue;
 			for (int j = 0; j < p; j++)
 				vt[j] = v[j] + dir[j];
-			fnew = l2_pass(wk, kind, h, vt, dir, wk->q, gt, Ht);
+			fnew = l2_pass(wk, kind, h, vt, dir, wk->q, gt, fresh_h ? Ht : NULL);
 			if (fnew <= f + L2_ARMIJO * gd)
 				accepted = full = true;
 			else if (-gd <= 1e-12 * fabs(f))
@@ -289,12 +299,15 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 
 			g = gt;
 			gt = swap;
-			swap = H;
-			H = Ht;
-			Ht = swap;
+			if (fresh_h)
+			{
+				swap = H;
+				H = Ht;
+				Ht = swap;
+			}
 		}
 		else
-			l2_grad_hess(wk, kind, h, v, g, H);
+			l2_grad_hess(wk, kind, h, v, g, fresh_h ? H : NULL);
 		if (at_floor && l2_norm(g, p) >= gnorm)
 		{
 			gnorm = l2_norm(g, p);
