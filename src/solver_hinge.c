@@ -131,18 +131,21 @@ dual_direction(L2Work *wk, const double *beta, double *u)
 
 /*
  * Relative duality gap of primal point v (decision values z) and dual
- * point beta; u receives X'^T (beta y).  With an intercept, D is a lower
+ * point beta; u receives X'^T (beta y), or already holds it when u_ready
+ * (which saves a pass over the data).  With an intercept, D is a lower
  * bound only if sum beta_i y_i = 0, so a beta that misses it by more than
  * rounding gives no certificate (infinite gap).
  */
 static double
-relative_gap(L2Work *wk, const double *v, const double *z, const double *beta, double *u)
+relative_gap(L2Work *wk, const double *v, const double *z, const double *beta, double *u,
+			 bool u_ready)
 {
 	double		primal = hinge_primal(wk, v, z);
 	double		dual = 0,
 				total = 0;
 
-	dual_direction(wk, beta, u);
+	if (!u_ready)
+		dual_direction(wk, beta, u);
 	for (int64_t i = 0; i < wk->n; i++)
 	{
 		dual += beta[i];
@@ -281,7 +284,7 @@ certify(L2Work *wk, double tau, const double *v, double *beta, double *u)
 		for (a = 0; a < k; a++)
 			beta[E[a]] = fmin(fmax(rhs[a], 0.0), wk->s[E[a]]);
 	}
-	return relative_gap(wk, v, wk->z, beta, u);
+	return relative_gap(wk, v, wk->z, beta, u, false);
 }
 
 /*
@@ -448,8 +451,29 @@ polish(L2Work *wk, double h, double tau, const double *v, double *vout, double *
 		double		resid = 0;
 		int			a = 0;
 
-		/* u of the fixed rows, then the start: beta of the smoothed point */
-		dual_direction(wk, beta, u);
+		/*
+		 * One pass: u of the fixed rows, and the margin rows scaled by
+		 * 1/sqrt(pen) per column.
+		 */
+		memset(u, 0, sizeof(double) * p);
+		while ((cnt = l2_next_block(wk, &it)) > 0)
+		{
+			double		r[L2_BLOCK_ROWS];
+
+			for (int i = 0; i < cnt; i++)
+				r[i] = beta[it.row0 + i] * wk->y[it.row0 + i];
+			cblas_dgemv(CblasRowMajor, CblasTrans, cnt, p, 1.0, wk->block, p, r, 1, 1.0, u, 1);
+			while (a < k && E[a] < it.row0 + cnt)
+			{
+				const double *row = wk->block + (E[a] - it.row0) * p;
+
+				for (int j = 0; j < d; j++)
+					Gs[a * d + j] = wk->pen[j] > 0 ? row[j] / sqrt(wk->pen[j]) : 0.0;
+				a++;
+			}
+		}
+
+		/* the start: beta of the smoothed point */
 		for (int e = 0; e < k; e++)
 		{
 			double		val,
@@ -479,16 +503,6 @@ polish(L2Work *wk, double h, double tau, const double *v, double *vout, double *
 				return false;
 		}
 
-		/* the margin rows, scaled by 1/sqrt(pen) per column */
-		while (a < k && (cnt = l2_next_block(wk, &it)) > 0)
-			while (a < k && E[a] < it.row0 + cnt)
-			{
-				const double *row = wk->block + (E[a] - it.row0) * p;
-
-				for (int j = 0; j < d; j++)
-					Gs[a * d + j] = wk->pen[j] > 0 ? row[j] / sqrt(wk->pen[j]) : 0.0;
-				a++;
-			}
 		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, k, d, 1.0, Gs, d, 0.0, K, k);
 		for (int e = 0; e < k; e++)
 			for (int f = e + 1; f < k; f++)
@@ -524,7 +538,7 @@ polish(L2Work *wk, double h, double tau, const double *v, double *vout, double *
 	if (icpt)
 		vout[d] = b;
 	l2_compute_z(wk, vout, wk->q);
-	*gap = relative_gap(wk, vout, wk->q, beta, u);
+	*gap = relative_gap(wk, vout, wk->q, beta, u, true);
 	return isfinite(*gap);
 }
 
@@ -583,7 +597,7 @@ l2_hinge(L2Work *wk, double *v, L2NewtonResult *res)
 			gap = estimated_gap(wk, h, v, beta);
 			if (gap <= L2_CERTIFY_HOPE * prob->tol)
 			{
-				gap = relative_gap(wk, v, wk->z, beta, u);
+				gap = relative_gap(wk, v, wk->z, beta, u, false);
 				for (double tau = L2_MARGIN_EPS; tau <= L2_MARGIN_EPS_MAX && gap > prob->tol;
 					 tau *= 100)
 					gap = fmin(gap, certify(wk, tau, v, beta, u));
