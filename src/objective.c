@@ -78,22 +78,31 @@ row_weight(const L2Problem *prob, const L2Segment *seg, int64_t i, int64_t row)
 
 /*
  * Choose the per-column shift m and scale c (see the file header).
- * wk->s holds the row weights at this point.
+ * wk->s holds the row weights at this point.  Three streaming passes at
+ * most: column ranges, weighted means (when centering) and, only when
+ * standardizing, the spread; the max-abs spread follows from the range.
  */
 static void
 choose_transform(L2Work *wk)
 {
 	const L2Problem *prob = wk->prob;
 	int			d = wk->d;
+	double	   *lo = l2_alloc(wk, sizeof(double) * d);
+	double	   *hi = l2_alloc(wk, sizeof(double) * d);
 	double	   *amax = l2_alloc(wk, sizeof(double) * d);
-	double	   *ref = l2_alloc(wk, sizeof(double) * d);
+	double	   *ia = l2_alloc(wk, sizeof(double) * d);
 	bool	   *varies = l2_alloc(wk, sizeof(bool) * d);
 	double	   *acc = l2_alloc(wk, sizeof(double) * d);
 	bool		center = prob->fit_intercept || prob->standardize;
-	bool		seen = false;
+	bool		divide = false;
 	int64_t		row;
 
-	/* max |x| and whether the column varies, over rows used */
+	/* range of each column over rows used */
+	for (int j = 0; j < d; j++)
+	{
+		lo[j] = INFINITY;
+		hi[j] = -INFINITY;
+	}
 	row = 0;
 	for (int k = 0; k < prob->nseg; k++)
 	{
@@ -101,20 +110,26 @@ choose_transform(L2Work *wk)
 
 		for (int64_t i = 0; i < seg->n; i++, row++)
 		{
-			const double *x = seg->x + i * d;
+			const double *restrict x = seg->x + i * d;
 
 			if (wk->s[row] <= 0)
 				continue;
 			for (int j = 0; j < d; j++)
 			{
-				amax[j] = fmax(amax[j], fabs(x[j]));
-				if (!seen)
-					ref[j] = x[j];
-				else if (x[j] != ref[j])
-					varies[j] = true;
+				lo[j] = x[j] < lo[j] ? x[j] : lo[j];
+				hi[j] = x[j] > hi[j] ? x[j] : hi[j];
 			}
-			seen = true;
 		}
+	}
+
+	/* max |x|, its reciprocal where that is a normal number */
+	for (int j = 0; j < d; j++)
+	{
+		varies[j] = hi[j] > lo[j];
+		amax[j] = fmax(fabs(lo[j]), fabs(hi[j]));
+		ia[j] = amax[j] > 0 ? 1.0 / amax[j] : 0.0;
+		if (ia[j] != 0.0 && !isnormal(ia[j]))
+			divide = true;
 	}
 
 	/* weighted means, accumulated on the max-abs scale to avoid overflow */
@@ -127,46 +142,53 @@ choose_transform(L2Work *wk)
 
 			for (int64_t i = 0; i < seg->n; i++, row++)
 			{
-				const double *x = seg->x + i * d;
+				const double *restrict x = seg->x + i * d;
+				double		sr = wk->s[row];
 
-				if (wk->s[row] <= 0)
+				if (sr <= 0)
 					continue;
-				for (int j = 0; j < d; j++)
-					if (varies[j])
-						acc[j] += wk->s[row] * (x[j] / amax[j]);
+				if (divide)
+					for (int j = 0; j < d; j++)
+						acc[j] += amax[j] > 0 ? sr * (x[j] / amax[j]) : 0.0;
+				else
+					for (int j = 0; j < d; j++)
+						acc[j] += sr * (x[j] * ia[j]);
 			}
 		}
 		for (int j = 0; j < d; j++)
-			wk->m[j] = varies[j] ? acc[j] / wk->wsum * amax[j] : ref[j];
+			wk->m[j] = varies[j] ? acc[j] / wk->wsum * amax[j] : lo[j];
 	}
 
-	/* spread around m: population std or max-abs */
+	/* spread around m: population std, or max-abs from the range */
 	memset(acc, 0, sizeof(double) * d);
-	row = 0;
-	for (int k = 0; k < prob->nseg; k++)
+	if (prob->standardize)
 	{
-		const L2Segment *seg = &prob->seg[k];
-
-		for (int64_t i = 0; i < seg->n; i++, row++)
+		row = 0;
+		for (int k = 0; k < prob->nseg; k++)
 		{
-			const double *x = seg->x + i * d;
+			const L2Segment *seg = &prob->seg[k];
 
-			if (wk->s[row] <= 0)
-				continue;
-			for (int j = 0; j < d; j++)
+			for (int64_t i = 0; i < seg->n; i++, row++)
 			{
-				double		t;
+				const double *restrict x = seg->x + i * d;
+				double		sr = wk->s[row];
 
-				if (!varies[j])
+				if (sr <= 0)
 					continue;
-				t = (x[j] - wk->m[j]) / amax[j];
-				if (prob->standardize)
-					acc[j] += wk->s[row] * t * t;
-				else
-					acc[j] = fmax(acc[j], fabs(t));
+				for (int j = 0; j < d; j++)
+				{
+					double		t = amax[j] > 0 ? (x[j] - wk->m[j]) / amax[j] : 0.0;
+
+					acc[j] += sr * t * t;
+				}
 			}
 		}
 	}
+	else
+		for (int j = 0; j < d; j++)
+			if (varies[j])
+				acc[j] = fmax(fabs((hi[j] - wk->m[j]) / amax[j]),
+							  fabs((lo[j] - wk->m[j]) / amax[j]));
 
 	/* scales and penalty weights; a non-varying column is dropped */
 	for (int j = 0; j < d; j++)
@@ -183,6 +205,14 @@ choose_transform(L2Work *wk)
 			wk->c[j] = fmax(amax[j] * acc[j], L2_MIN_SCALE);
 		wk->pen[j] = prob->standardize ? prob->lambda :
 			fmin(prob->lambda / (wk->c[j] * wk->c[j]), L2_MAX_PENALTY);
+	}
+
+	/* multiply by 1 / c_j unless that reciprocal would lose precision */
+	for (int j = 0; j < d; j++)
+	{
+		wk->ic[j] = wk->c[j] == 0.0 ? 0.0 : 1.0 / wk->c[j];
+		if (wk->ic[j] != 0.0 && !isnormal(wk->ic[j]))
+			wk->divide = true;
 	}
 }
 
@@ -213,10 +243,12 @@ l2_work_init(L2Work *wk, const L2Problem *prob, const L2Hooks *hooks)
 	wk->q = l2_alloc(wk, sizeof(double) * wk->n);
 	wk->m = l2_alloc(wk, sizeof(double) * wk->d);
 	wk->c = l2_alloc(wk, sizeof(double) * wk->d);
+	wk->ic = l2_alloc(wk, sizeof(double) * wk->d);
 	wk->pen = l2_alloc(wk, sizeof(double) * wk->p);
 	wk->block = l2_alloc(wk, sizeof(double) * L2_BLOCK_ROWS * wk->p);
 	wk->block2 = l2_alloc(wk, sizeof(double) * L2_BLOCK_ROWS * wk->p);
 	wk->hess = l2_alloc(wk, sizeof(double) * wk->p * wk->p);
+	wk->hess2 = l2_alloc(wk, sizeof(double) * wk->p * wk->p);
 	wk->hscratch = l2_alloc(wk, sizeof(double) * wk->p * wk->p);
 	wk->hdamped = l2_alloc(wk, sizeof(double) * wk->p * wk->p);
 
@@ -283,10 +315,20 @@ l2_work_init(L2Work *wk, const L2Problem *prob, const L2Hooks *hooks)
 void
 l2_transform_row(const L2Work *wk, const double *x, double *out)
 {
-	for (int j = 0; j < wk->d; j++)
-		out[j] = wk->c[j] == 0.0 ? 0.0 : (x[j] - wk->m[j]) / wk->c[j];
-	if (wk->p > wk->d)
-		out[wk->d] = 1.0;
+	const double *restrict xr = x;
+	const double *restrict m = wk->m;
+	const double *restrict ic = wk->ic;
+	double	   *restrict o = out;
+	int			d = wk->d;
+
+	if (wk->divide)
+		for (int j = 0; j < d; j++)
+			o[j] = wk->c[j] == 0.0 ? 0.0 : (xr[j] - m[j]) / wk->c[j];
+	else
+		for (int j = 0; j < d; j++)
+			o[j] = (xr[j] - m[j]) * ic[j];
+	if (wk->p > d)
+		o[d] = 1.0;
 }
 
 /*
@@ -308,7 +350,7 @@ l2_next_block(L2Work *wk, L2BlockIter *it)
 		return 0;
 
 	seg = &wk->prob->seg[it->seg];
-	cnt = (int) fmin((double) L2_BLOCK_ROWS, (double) (seg->n - it->off));
+	cnt = seg->n - it->off < L2_BLOCK_ROWS ? (int) (seg->n - it->off) : L2_BLOCK_ROWS;
 	for (int r = 0; r < cnt; r++)
 		l2_transform_row(wk, seg->x + (it->off + r) * wk->d, wk->block + r * wk->p);
 	it->row0 = it->next;
@@ -412,15 +454,23 @@ l2_smooth_value(const L2Work *wk, L2SmoothLoss kind, double h, const double *z,
 }
 
 /*
- * Gradient g (p) and, unless H is NULL, the (generalized) Hessian H (p x p,
- * full symmetric) at the point v whose decision values are wk->z:
- *   g = X'^T (s L'(y z) y) + pen v,   H = X'^T diag(s L''(y z)) X' + diag(pen).
+ * One pass over the rows at decision values z + q, where q = X' dir is
+ * computed on the way into q when dir is not NULL (else q = 0, and z alone
+ * is used).  vt must be the point those decision values belong to.  Fills
+ * the gradient g (p) and, unless H is NULL, the (generalized) Hessian H
+ * (p x p, full symmetric) at vt, and returns the objective F(vt):
+ *   F = sum_i s_i L(m_i) + (1/2) sum_j pen_j vt_j^2,   m_i = y_i (z_i + q_i),
+ *   g = X'^T (s L'(m) y) + pen vt,   H = X'^T diag(s L''(m)) X' + diag(pen).
+ * Fusing the decision values of a trial step with the derivatives there lets
+ * a Newton step that is accepted in full cost one pass over the data.
  */
-void
-l2_grad_hess(L2Work *wk, L2SmoothLoss kind, double h, const double *v, double *g, double *H)
+double
+l2_pass(L2Work *wk, L2SmoothLoss kind, double h, const double *vt, const double *dir,
+		double *q, double *g, double *H)
 {
 	L2BlockIter it = {0};
 	double		r[L2_BLOCK_ROWS];
+	double		loss = 0;
 	int			p = wk->p;
 	int			cnt;
 
@@ -430,26 +480,35 @@ l2_grad_hess(L2Work *wk, L2SmoothLoss kind, double h, const double *v, double *g
 
 	while ((cnt = l2_next_block(wk, &it)) > 0)
 	{
+		const double *s = wk->s + it.row0;
+		const double *y = wk->y + it.row0;
+		const double *z = wk->z + it.row0;
+		double	   *qb = dir ? q + it.row0 : NULL;
 		int			k = 0;
 
+		if (dir)
+			cblas_dgemv(CblasRowMajor, CblasNoTrans, cnt, p, 1.0, wk->block, p,
+						dir, 1, 0.0, qb, 1);
 		for (int i = 0; i < cnt; i++)
 		{
-			int64_t		row = it.row0 + i;
 			double		val,
 						d1,
 						d2;
 
 			r[i] = 0;
-			if (wk->s[row] == 0)
+			if (s[i] == 0)
 				continue;
-			l2_loss(kind, h, wk->y[row] * wk->z[row], &val, &d1, &d2);
-			r[i] = wk->s[row] * d1 * wk->y[row];
+			l2_loss(kind, h, y[i] * (dir ? z[i] + qb[i] : z[i]), &val, &d1, &d2);
+			loss += s[i] * val;
+			r[i] = s[i] * d1 * y[i];
 			if (H && d2 > 0)
 			{
-				double		sq = sqrt(wk->s[row] * d2);
+				double		sq = sqrt(s[i] * d2);
+				const double *src = wk->block + (size_t) i * p;
+				double	   *dst = wk->block2 + (size_t) k * p;
 
 				for (int j = 0; j < p; j++)
-					wk->block2[k * p + j] = sq * wk->block[i * p + j];
+					dst[j] = sq * src[j];
 				k++;
 			}
 		}
@@ -460,7 +519,7 @@ l2_grad_hess(L2Work *wk, L2SmoothLoss kind, double h, const double *v, double *g
 	}
 
 	for (int j = 0; j < wk->d; j++)
-		g[j] += wk->pen[j] * v[j];
+		g[j] += wk->pen[j] * vt[j];
 	if (H)
 	{
 		for (int i = 0; i < p; i++)
@@ -469,6 +528,47 @@ l2_grad_hess(L2Work *wk, L2SmoothLoss kind, double h, const double *v, double *g
 		for (int j = 0; j < wk->d; j++)
 			H[j * p + j] += wk->pen[j];
 	}
+	return loss + l2_penalty(wk, vt);
+}
+
+/*
+ * Gradient g and, unless H is NULL, Hessian H at v, whose decision values
+ * are wk->z (see l2_pass).
+ */
+void
+l2_grad_hess(L2Work *wk, L2SmoothLoss kind, double h, const double *v, double *g, double *H)
+{
+	(void) l2_pass(wk, kind, h, v, NULL, NULL, g, H);
+}
+
+/*
+ * ||g(0)||, the gradient norm at v = 0, where every margin is 0: g(0) =
+ * L'(0) X'^T (s y).  The vector X'^T (s y) is computed once per problem.
+ */
+double
+l2_gradient_norm_at_zero(L2Work *wk, L2SmoothLoss kind, double h)
+{
+	double		val,
+				d1,
+				d2;
+
+	if (wk->sy == NULL)
+	{
+		L2BlockIter it = {0};
+		double		r[L2_BLOCK_ROWS];
+		int			cnt;
+
+		wk->sy = l2_alloc(wk, sizeof(double) * wk->p);
+		while ((cnt = l2_next_block(wk, &it)) > 0)
+		{
+			for (int i = 0; i < cnt; i++)
+				r[i] = wk->s[it.row0 + i] * wk->y[it.row0 + i];
+			cblas_dgemv(CblasRowMajor, CblasTrans, cnt, wk->p, 1.0, wk->block, wk->p,
+						r, 1, 1.0, wk->sy, 1);
+		}
+	}
+	l2_loss(kind, h, 0.0, &val, &d1, &d2);
+	return fabs(d1) * l2_norm(wk->sy, wk->p);
 }
 
 /*

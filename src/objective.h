@@ -17,7 +17,7 @@
 #include "solver.h"
 
 /* Rows per block when streaming transformed rows through BLAS. */
-#define L2_BLOCK_ROWS 256
+#define L2_BLOCK_ROWS 1024
 
 /* Loss kinds the Newton solver minimizes (smooth or piecewise quadratic). */
 typedef enum L2SmoothLoss
@@ -37,6 +37,8 @@ typedef struct L2Work
 	int64_t		n;				/* rows across all segments */
 	double	   *m;				/* d column shifts */
 	double	   *c;				/* d column scales; 0 drops the column */
+	double	   *ic;				/* d multipliers 1 / c_j (0 for a dropped column) */
+	bool		divide;			/* some 1 / c_j is subnormal: divide instead */
 	double	   *pen;			/* p penalty weights, 0 for the intercept */
 	double	   *s;				/* n effective weights s_i (0 = row left out) */
 	double	   *y;				/* n labels as -1 / +1 */
@@ -45,8 +47,11 @@ typedef struct L2Work
 	double	   *block;			/* L2_BLOCK_ROWS x p transformed rows */
 	double	   *block2;			/* same size, scratch */
 	double	   *hess;			/* p x p Hessian */
+	double	   *hess2;			/* p x p Hessian at a trial point */
 	double	   *hscratch;		/* p x p Cholesky factor */
 	double	   *hdamped;		/* p x p damped Hessian */
+	bool		z_current;		/* z = X' v for the v l2_newton starts from */
+	double	   *sy;				/* p: X'^T (s y), or NULL until first needed */
 	double		wsum;			/* sum of row weights of rows used */
 	int64_t		rows_used;
 	int64_t		positives;
@@ -76,8 +81,11 @@ extern void l2_compute_z(L2Work *wk, const double *v, double *out);
 extern double l2_penalty(const L2Work *wk, const double *v);
 extern double l2_smooth_value(const L2Work *wk, L2SmoothLoss kind, double h,
 							  const double *z, const double *v);
+extern double l2_pass(L2Work *wk, L2SmoothLoss kind, double h, const double *vt,
+					  const double *dir, double *q, double *g, double *H);
 extern void l2_grad_hess(L2Work *wk, L2SmoothLoss kind, double h, const double *v,
 						 double *g, double *H);
+extern double l2_gradient_norm_at_zero(L2Work *wk, L2SmoothLoss kind, double h);
 extern double l2_norm(const double *a, int n);
 extern void l2_map_back(const L2Work *wk, const double *v, L2Fit *fit);
 

@@ -16,19 +16,24 @@
  *     width h (quadratic on 1 - h < m < 1) by generalized Newton, for
  *     h = 2, 0.2, 0.02, ..., each stage warm-started from the last (the
  *     first width puts every row of the start w = 0 on the quadratic
- *     piece).  The smoothed solution gives a feasible dual point
- *     beta_i = -s_i L_h'(m_i) and so a duality gap P - D <= h sum_i s_i / 2.
+ *     piece), the wide ones solved loosely.  The smoothed solution gives a
+ *     feasible dual point beta_i = -s_i L_h'(m_i) and so a duality gap
+ *     P - D <= h sum_i s_i / 2.
  *  2. Active-set polish after each stage: rows on the smoothing interval
- *     form the margin set E; rows below it get beta_i = s_i, above it 0.
- *     The KKT conditions m_j = 1 (j in E) and sum beta_i y_i = 0 are then a
- *     linear system in (beta_E, b) of size |E| + 1, solved in the minimum
- *     norm least-squares sense (LAPACK dgelsd, so that a degenerate margin
- *     set, e.g. duplicate rows or more than p rows on the margin, still
- *     gets a solution).  If the solution satisfies the box and its duality
- *     gap is within tol, it is the exact optimum.
+ *     (within a slack) form the margin set E; rows below it get
+ *     beta_i = s_i, above it 0.  The dual restricted to E, a box-constrained
+ *     quadratic program of |E| variables with the one equality
+ *     sum beta_i y_i = 0, is solved exactly by sequential minimal
+ *     optimization on its |E| x |E| kernel matrix (margin_qp()); this
+ *     copes with any margin set, including more than p rows on the margin,
+ *     rows at a bound inside the interval and duplicate rows.  If the fixed
+ *     rows were guessed right the result is the exact optimum, which a
+ *     duality gap within tol confirms; otherwise the next stage narrows
+ *     the interval.
  *  3. Otherwise the smoothed point itself is certified by the best dual
  *     point for it: beta from its margins, least squares on the rows at
- *     the margin (see certify()).
+ *     the margin (see certify()), once a pass-free lower bound on its gap
+ *     (estimated_gap()) says that this can succeed.
  * Stopping rule (scale-free): relative duality gap (P - D) / P <= tol.
  *
  * Shortcoming: when lambda is negligible against the feature scale (pen_j
@@ -55,17 +60,37 @@ extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, cons
 #define L2_HINGE_H0 2.0
 #define L2_HINGE_SHRINK 0.1
 
-/* Newton tolerance and iteration cap inside a continuation stage. */
+/*
+ * Newton tolerance and iteration cap inside a continuation stage: a stage
+ * of width h stops at a relative gradient of max(1e-11, L2_HINGE_STAGE_LOOSE
+ * h^2).  A wide stage only has to start the next one well, since neither
+ * the polish nor the certificate can succeed on it; the narrow stages that
+ * they can finish are solved tightly.
+ */
 #define L2_HINGE_STAGE_TOL 1e-11
+#define L2_HINGE_STAGE_LOOSE 1e-4
 #define L2_HINGE_STAGE_MAX_ITER 100
 
-/* Largest margin set the polish solves for (also <= 4p + 256), rank cutoff. */
+/*
+ * Largest margin set the polish solves for (its kernel matrix takes 8 k^2
+ * bytes; the certificate also stays within 4p + 256 rows), rank cutoff.
+ */
 #define L2_POLISH_MAX_ROWS 2000
 #define L2_POLISH_RCOND 1e-13
 
 /* Slack when classifying margins (from, up to) and checking the box. */
 #define L2_MARGIN_EPS 1e-9
 #define L2_MARGIN_EPS_MAX 1e-3
+
+/* Stopping threshold and step cap of the restricted dual (margin_qp). */
+#define L2_QP_EPS 1e-10
+#define L2_QP_MAX_ITER 50000
+
+/*
+ * The smoothed point is certified (a pass over the data per attempt) only
+ * when its estimated gap is within this factor of tol.
+ */
+#define L2_CERTIFY_HOPE 1e3
 
 /* Largest |sum beta_i y_i| / sum s_i accepted as dual feasible. */
 #define L2_BALANCE_EPS 1e-9
@@ -106,18 +131,21 @@ dual_direction(L2Work *wk, const double *beta, double *u)
 
 /*
  * Relative duality gap of primal point v (decision values z) and dual
- * point beta; u receives X'^T (beta y).  With an intercept, D is a lower
+ * point beta; u receives X'^T (beta y), or already holds it when u_ready
+ * (which saves a pass over the data).  With an intercept, D is a lower
  * bound only if sum beta_i y_i = 0, so a beta that misses it by more than
  * rounding gives no certificate (infinite gap).
  */
 static double
-relative_gap(L2Work *wk, const double *v, const double *z, const double *beta, double *u)
+relative_gap(L2Work *wk, const double *v, const double *z, const double *beta, double *u,
+			 bool u_ready)
 {
 	double		primal = hinge_primal(wk, v, z);
 	double		dual = 0,
 				total = 0;
 
-	dual_direction(wk, beta, u);
+	if (!u_ready)
+		dual_direction(wk, beta, u);
 	for (int64_t i = 0; i < wk->n; i++)
 	{
 		dual += beta[i];
@@ -152,74 +180,26 @@ smoothed_beta(const L2Work *wk, double h, double *beta)
 }
 
 /*
- * Minimum-norm least-squares solution of the symmetric system A x = b
- * (n x n), overwriting b.  The system is first scaled symmetrically to unit
- * diagonal (and the zero intercept row to entries of order one), so that the
- * rank cutoff compares like with like; two rounds of iterative refinement
- * then recover the accuracy that an ill-conditioned margin set costs.
- * False if LAPACK fails.
+ * Relative duality gap of the smoothed solution v (decision values wk->z)
+ * and its dual point beta, estimated without a pass over the data.  The
+ * Huber loss is L_h(m) = max over 0 <= a <= 1 of a (1 - m) - h a^2 / 2, so
+ * the smoothed problem's dual is D(beta) - (h/2) sum_i beta_i^2 / s_i and,
+ * by weak duality for it, P(v) - D(beta) >= P(v) - F_h(v) - (h/2) sum_i
+ * beta_i^2 / s_i whenever beta is dual feasible: the estimate is a lower
+ * bound on the gap this beta certifies, and it is tight at the smoothed
+ * optimum.
  */
-static bool
-least_squares(L2Work *wk, double *A, double *b, int n, int k)
+static double
+estimated_gap(const L2Work *wk, double h, const double *v, const double *beta)
 {
-	double	   *sv = l2_alloc(wk, sizeof(double) * n);
-	double	   *sc = l2_alloc(wk, sizeof(double) * n);
-	double	   *fac = l2_alloc(wk, sizeof(double) * n * n);
-	double	   *x = l2_alloc(wk, sizeof(double) * n);
-	double	   *r = l2_alloc(wk, sizeof(double) * n);
-	double		rcond = L2_POLISH_RCOND,
-				wq,
-				mean = 0;
-	int			one = 1,
-				rank,
-				info = 0,
-				lwork = -1,
-				iwq;
-	double	   *work;
-	int		   *iwork;
+	double		primal = hinge_primal(wk, v, wk->z);
+	double		quad = 0;
 
-	/* scale: unit diagonal on the margin rows, mean scale on the intercept */
-	for (int a = 0; a < k; a++)
-	{
-		sc[a] = A[a * n + a] > 0 ? 1.0 / sqrt(A[a * n + a]) : 1.0;
-		mean += A[a * n + a] / k;
-	}
-	for (int a = k; a < n; a++)
-		sc[a] = mean > 0 ? sqrt(mean) : 1.0;
-	for (int a = 0; a < n; a++)
-	{
-		for (int c = 0; c < n; c++)
-			A[a * n + c] *= sc[a] * sc[c];
-		b[a] *= sc[a];
-	}
-
-	dgelsd_(&n, &n, &one, fac, &n, r, &n, sv, &rcond, &rank, &wq, &lwork, &iwq, &info);
-	if (info != 0)
-		return false;
-	lwork = (int) wq;
-	work = l2_alloc(wk, sizeof(double) * lwork);
-	iwork = l2_alloc(wk, sizeof(int) * (iwq > 0 ? iwq : 1));
-
-	/* x = A^+ b, then x += A^+ (b - A x) twice */
-	memcpy(r, b, sizeof(double) * n);
-	for (int round = 0; round < 3; round++)
-	{
-		memcpy(fac, A, sizeof(double) * n * n);
-		dgelsd_(&n, &n, &one, fac, &n, r, &n, sv, &rcond, &rank, work, &lwork, iwork, &info);
-		if (info != 0)
-			return false;
-		for (int a = 0; a < n; a++)
-			x[a] += r[a];
-		for (int a = 0; a < n; a++)
-		{
-			r[a] = b[a];
-			for (int c = 0; c < n; c++)
-				r[a] -= A[a * n + c] * x[c];
-		}
-	}
-	for (int a = 0; a < n; a++)
-		b[a] = x[a] * sc[a];
-	return true;
+	for (int64_t i = 0; i < wk->n; i++)
+		if (wk->s[i] > 0)
+			quad += beta[i] * beta[i] / wk->s[i];
+	return (primal - l2_smooth_value(wk, L2_SMOOTH_HUBER_HINGE, h, wk->z, v) - 0.5 * h * quad) /
+		fmax(fabs(primal), 1e-300);
 }
 
 /*
@@ -304,29 +284,140 @@ certify(L2Work *wk, double tau, const double *v, double *beta, double *u)
 		for (a = 0; a < k; a++)
 			beta[E[a]] = fmin(fmax(rhs[a], 0.0), wk->s[E[a]]);
 	}
-	return relative_gap(wk, v, wk->z, beta, u);
+	return relative_gap(wk, v, wk->z, beta, u, false);
+}
+
+/*
+ * The dual restricted to the margin set E, the other rows' beta held fixed:
+ *
+ *   minimize over beta_E   (1/2) beta_E^T Q beta_E + c^T beta_E
+ *   subject to             0 <= beta_a <= s_a,  sum_E y_a beta_a = e0 (intercept only),
+ *
+ * with Q_ab = y_a y_b K_ab, K = Gs Gs^T (rows of Gs: x'_a scaled by
+ * 1/sqrt(pen) per column).  On entry g holds the gradient Q beta + c at the
+ * feasible start beta; in it, g_a + y_a b = m_a - 1 for the primal point.
+ * Solved by sequential minimal optimization: each step moves the pair that
+ * violates the optimality conditions most (second-order choice of the second
+ * index) along the equality constraint, in closed form; without an
+ * intercept, single coordinates move.  Stops when the largest violation is
+ * below L2_QP_EPS; *b receives the intercept the conditions imply.  False
+ * when the cap is reached.  Checks for interrupts every 256 steps.
+ */
+static bool
+margin_qp(const L2Work *wk, const double *K, const double *y, const double *s, double *beta,
+		  double *g, int k, bool icpt, double *b)
+{
+	for (int iter = 0; iter < L2_QP_MAX_ITER; iter++)
+	{
+		double		up = -INFINITY,
+					low = INFINITY,
+					best = INFINITY,
+					delta,
+					eta;
+		int			i = -1,
+					j = -1;
+
+		if (iter % 256 == 0)
+			l2_check_interrupt(wk);
+		if (!icpt)
+		{
+			/* the coordinate with the largest projected gradient */
+			double		viol = 0;
+
+			for (int a = 0; a < k; a++)
+			{
+				double		pg = g[a] < 0 ? (beta[a] < s[a] ? -g[a] : 0) :
+					(beta[a] > 0 ? g[a] : 0);
+
+				if (pg > viol)
+				{
+					viol = pg;
+					i = a;
+				}
+			}
+			if (i < 0 || viol <= L2_QP_EPS)
+			{
+				*b = 0;
+				return true;
+			}
+			eta = K[(size_t) i * k + i] > 1e-300 ? K[(size_t) i * k + i] : 1e-300;
+			delta = fmin(fmax(beta[i] - g[i] / eta, 0.0), s[i]) - beta[i];
+			beta[i] += delta;
+			for (int a = 0; a < k; a++)
+				g[a] += y[a] * y[i] * K[(size_t) a * k + i] * delta;
+			continue;
+		}
+
+		/* i: largest -y g among the rows that may move up */
+		for (int a = 0; a < k; a++)
+			if (y[a] > 0 ? beta[a] < s[a] : beta[a] > 0)
+				if (-y[a] * g[a] > up)
+				{
+					up = -y[a] * g[a];
+					i = a;
+				}
+		/* j: smallest -y g among those that may move down, second order */
+		for (int a = 0; a < k; a++)
+			if (y[a] > 0 ? beta[a] > 0 : beta[a] < s[a])
+			{
+				double		v = -y[a] * g[a];
+
+				low = fmin(low, v);
+				if (i >= 0 && v < up)
+				{
+					double		e = K[(size_t) i * k + i] + K[(size_t) a * k + a] -
+						2 * K[(size_t) i * k + a];
+					double		gain = -(up - v) * (up - v) / (e > 1e-12 ? e : 1e-12);
+
+					if (gain < best)
+					{
+						best = gain;
+						j = a;
+					}
+				}
+			}
+		if (i < 0 || j < 0 || up - low <= L2_QP_EPS)
+		{
+			*b = i < 0 ? low : j < 0 && !isfinite(low) ? up : (up + low) / 2;
+			if (!isfinite(*b))
+				*b = 0;
+			return true;
+		}
+
+		/* move beta_i by y_i delta and beta_j by -y_j delta */
+		eta = K[(size_t) i * k + i] + K[(size_t) j * k + j] - 2 * K[(size_t) i * k + j];
+		delta = (up + g[j] * y[j]) / (eta > 1e-12 ? eta : 1e-12);
+		delta = fmin(delta, y[i] > 0 ? s[i] - beta[i] : beta[i]);
+		delta = fmin(delta, y[j] > 0 ? beta[j] : s[j] - beta[j]);
+		beta[i] = fmin(fmax(beta[i] + y[i] * delta, 0.0), s[i]);
+		beta[j] = fmin(fmax(beta[j] - y[j] * delta, 0.0), s[j]);
+		for (int a = 0; a < k; a++)
+			g[a] += y[a] * delta * (K[(size_t) a * k + i] - K[(size_t) a * k + j]);
+	}
+	return false;
 }
 
 /*
  * Active-set polish from the smoothed solution at width h (wk->z holds its
- * decision values); rows within tau of the smoothing interval form E.  On success returns true with the candidate in vout,
- * its decision values in wk->q and its relative gap in *gap.
+ * decision values).  Rows within tau of the smoothing interval form E; rows
+ * below it get beta = s, rows above it 0, and the dual restricted to E is
+ * solved exactly (margin_qp).  If the guess of the fixed rows was right, the
+ * result is the optimum, which the duality gap confirms.  On success returns
+ * true with the candidate in vout, its decision values in wk->q and its
+ * relative gap in *gap.  *qp_capped is set when the restricted dual hit its
+ * step cap, which a wider slack would not cure.
  */
 static bool
 polish(L2Work *wk, double h, double tau, const double *v, double *vout, double *beta,
-	   double *u, double *gap)
+	   double *u, double *gap, bool *qp_capped)
 {
 	int			d = wk->d,
 				p = wk->p;
 	bool		icpt = p > d;
-	int			maxk = Min(L2_POLISH_MAX_ROWS, 4 * p + 256);
+	int			maxk = L2_POLISH_MAX_ROWS;
 	int64_t    *E = l2_alloc(wk, sizeof(int64_t) * maxk);
-	int			k = 0,
-				nsys;
-
-	double	   *G,
-			   *A,
-			   *rhs = NULL;
+	int			k = 0;
+	double		b = icpt ? v[d] : 0.0;
 	L2BlockIter it = {0};
 	int			cnt;
 
@@ -347,76 +438,107 @@ polish(L2Work *wk, double h, double tau, const double *v, double *vout, double *
 			E[k++] = i;
 		}
 	}
-	dual_direction(wk, beta, u);
 
-	/* gather the margin rows, scaled by 1/sqrt(pen) per column */
-	G = l2_alloc(wk, sizeof(double) * (k > 0 ? k : 1) * p);
+	if (k > 0)
 	{
+		double	   *Gs = l2_alloc(wk, sizeof(double) * k * d);
+		double	   *K = l2_alloc(wk, sizeof(double) * k * k);
+		double	   *yE = l2_alloc(wk, sizeof(double) * k);
+		double	   *sE = l2_alloc(wk, sizeof(double) * k);
+		double	   *bE = l2_alloc(wk, sizeof(double) * k);
+		double	   *gE = l2_alloc(wk, sizeof(double) * k);
+		double	   *t = l2_alloc(wk, sizeof(double) * d);
+		double		resid = 0;
 		int			a = 0;
 
-		while (a < k && (cnt = l2_next_block(wk, &it)) > 0)
+		/*
+		 * One pass: u of the fixed rows, and the margin rows scaled by
+		 * 1/sqrt(pen) per column.
+		 */
+		memset(u, 0, sizeof(double) * p);
+		while ((cnt = l2_next_block(wk, &it)) > 0)
+		{
+			double		r[L2_BLOCK_ROWS];
+
+			for (int i = 0; i < cnt; i++)
+				r[i] = beta[it.row0 + i] * wk->y[it.row0 + i];
+			cblas_dgemv(CblasRowMajor, CblasTrans, cnt, p, 1.0, wk->block, p, r, 1, 1.0, u, 1);
 			while (a < k && E[a] < it.row0 + cnt)
 			{
-				memcpy(G + a * p, wk->block + (E[a] - it.row0) * p, sizeof(double) * p);
+				const double *row = wk->block + (E[a] - it.row0) * p;
+
+				for (int j = 0; j < d; j++)
+					Gs[a * d + j] = wk->pen[j] > 0 ? row[j] / sqrt(wk->pen[j]) : 0.0;
 				a++;
 			}
-	}
-
-	/* KKT system: [Y K Y, y; y^T, 0] (beta_E, b) = (1 - y_E x'_E P^-1 u_R, -u_R,b) */
-	nsys = k + (icpt ? 1 : 0);
-	if (nsys == 0)
-		goto evaluate;
-	A = l2_alloc(wk, sizeof(double) * nsys * nsys);
-	rhs = l2_alloc(wk, sizeof(double) * nsys);
-	for (int a = 0; a < k; a++)
-	{
-		double		ya = wk->y[E[a]];
-		double		t = 0;
-
-		for (int j = 0; j < d; j++)
-			if (wk->pen[j] > 0)
-				t += G[a * p + j] * u[j] / wk->pen[j];
-		rhs[a] = 1.0 - ya * t;
-		for (int b2 = 0; b2 <= a; b2++)
-		{
-			double		kab = 0;
-
-			for (int j = 0; j < d; j++)
-				if (wk->pen[j] > 0)
-					kab += G[a * p + j] * G[b2 * p + j] / wk->pen[j];
-			A[a * nsys + b2] = A[b2 * nsys + a] = ya * wk->y[E[b2]] * kab;
 		}
+
+		/* the start: beta of the smoothed point */
+		for (int e = 0; e < k; e++)
+		{
+			double		val,
+						d1,
+						d2;
+
+			yE[e] = wk->y[E[e]];
+			sE[e] = wk->s[E[e]];
+			l2_loss(L2_SMOOTH_HUBER_HINGE, h, yE[e] * wk->z[E[e]], &val, &d1, &d2);
+			bE[e] = fmin(fmax(-sE[e] * d1, 0.0), sE[e]);
+		}
+
+		/* make the start satisfy sum_E y beta = -u_b exactly */
 		if (icpt)
-			A[a * nsys + k] = A[k * nsys + a] = ya;
-	}
-	if (icpt)
-	{
-		A[k * nsys + k] = 0;
-		rhs[k] = -u[d];
-	}
-	if (!least_squares(wk, A, rhs, nsys, k))
-		return false;
+		{
+			resid = -u[d];
+			for (int e = 0; e < k; e++)
+				resid -= yE[e] * bE[e];
+			for (int e = 0; e < k && resid != 0; e++)
+			{
+				double		nb = fmin(fmax(bE[e] + yE[e] * resid, 0.0), sE[e]);
 
-	/* the box 0 <= beta <= s must hold */
-	for (int a = 0; a < k; a++)
-	{
-		double		s = wk->s[E[a]];
+				resid -= yE[e] * (nb - bE[e]);
+				bE[e] = nb;
+			}
+			if (fabs(resid) > L2_BALANCE_EPS * wk->wsum)
+				return false;
+		}
 
-		if (!isfinite(rhs[a]) || rhs[a] < -L2_MARGIN_EPS * s ||
-			rhs[a] > s * (1 + L2_MARGIN_EPS))
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, k, d, 1.0, Gs, d, 0.0, K, k);
+		for (int e = 0; e < k; e++)
+			for (int f = e + 1; f < k; f++)
+				K[(size_t) f * k + e] = K[(size_t) e * k + f];
+
+		/* gradient at the start: g_a = y_a x'_a . P^-1 (u + sum_E beta y x') - 1 */
+		for (int j = 0; j < d; j++)
+			t[j] = wk->pen[j] > 0 ? u[j] / sqrt(wk->pen[j]) : 0.0;
+		for (int e = 0; e < k; e++)
+			gE[e] = yE[e] * bE[e];
+		cblas_dgemv(CblasRowMajor, CblasTrans, k, d, 1.0, Gs, d, gE, 1, 1.0, t, 1);
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, k, d, 1.0, Gs, d, t, 1, 0.0, gE, 1);
+		for (int e = 0; e < k; e++)
+		{
+			gE[e] = yE[e] * gE[e] - 1.0;
+			if (!isfinite(gE[e]))
+				return false;
+		}
+
+		if (!margin_qp(wk, K, yE, sE, bE, gE, k, icpt, &b))
+		{
+			*qp_capped = true;
 			return false;
-		beta[E[a]] = fmin(fmax(rhs[a], 0.0), s);
+		}
+		for (int e = 0; e < k; e++)
+			beta[E[e]] = bE[e];
 	}
 
-evaluate:
-	/* the candidate: w' = u / pen, b from the system (or kept) */
+	/* the candidate: w' = u / pen and the intercept the conditions imply */
 	dual_direction(wk, beta, u);
 	for (int j = 0; j < d; j++)
 		vout[j] = wk->pen[j] > 0 ? u[j] / wk->pen[j] : 0.0;
 	if (icpt)
-		vout[d] = k > 0 && rhs ? rhs[k] : v[d];
+		vout[d] = b;
 	l2_compute_z(wk, vout, wk->q);
-	*gap = relative_gap(wk, vout, wk->q, beta, u);
+	*gap = relative_gap(wk, vout, wk->q, beta, u, true);
 	return isfinite(*gap);
 }
 
@@ -439,9 +561,11 @@ l2_hinge(L2Work *wk, double *v, L2NewtonResult *res)
 	{
 		L2NewtonResult nr;
 		double		pgap;
-		bool		polished;
+		bool		polished,
+					capped;
 
-		l2_newton(wk, L2_SMOOTH_HUBER_HINGE, h, v, L2_HINGE_STAGE_TOL,
+		l2_newton(wk, L2_SMOOTH_HUBER_HINGE, h, v,
+				  fmax(L2_HINGE_STAGE_TOL, L2_HINGE_STAGE_LOOSE * h * h),
 				  Min(L2_HINGE_STAGE_MAX_ITER, prob->max_iter - res->iterations), false, &nr);
 		res->iterations += nr.iterations;
 
@@ -451,8 +575,11 @@ l2_hinge(L2Work *wk, double *v, L2NewtonResult *res)
 		 * growing slack; the gap check rejects any wrong guess.
 		 */
 		polished = false;
-		for (double tau = L2_MARGIN_EPS; tau <= L2_MARGIN_EPS_MAX && !polished; tau *= 100)
-			polished = polish(wk, h, tau, v, vpol, beta, u, &pgap) && pgap <= prob->tol;
+		capped = false;
+		for (double tau = L2_MARGIN_EPS; tau <= L2_MARGIN_EPS_MAX && !polished && !capped;
+			 tau *= 100)
+			polished = polish(wk, h, tau, v, vpol, beta, u, &pgap, &capped) &&
+				pgap <= prob->tol;
 		if (polished)
 		{
 			memcpy(v, vpol, sizeof(double) * wk->p);
@@ -461,12 +588,20 @@ l2_hinge(L2Work *wk, double *v, L2NewtonResult *res)
 		}
 		else
 		{
-			/* certify the smoothed point itself, by the best dual point */
+			/*
+			 * Certify the smoothed point itself, by the best dual point,
+			 * unless the gap estimate says no dual point will do; the
+			 * estimate then stands in for the gap (it is no certificate).
+			 */
 			smoothed_beta(wk, h, beta);
-			gap = relative_gap(wk, v, wk->z, beta, u);
-			for (double tau = L2_MARGIN_EPS; tau <= L2_MARGIN_EPS_MAX && gap > prob->tol;
-				 tau *= 100)
-				gap = fmin(gap, certify(wk, tau, v, beta, u));
+			gap = estimated_gap(wk, h, v, beta);
+			if (gap <= L2_CERTIFY_HOPE * prob->tol)
+			{
+				gap = relative_gap(wk, v, wk->z, beta, u, false);
+				for (double tau = L2_MARGIN_EPS; tau <= L2_MARGIN_EPS_MAX && gap > prob->tol;
+					 tau *= 100)
+					gap = fmin(gap, certify(wk, tau, v, beta, u));
+			}
 		}
 
 		if (wk->hooks->trace)

@@ -37,6 +37,14 @@ extern void dpotrs_(const char *uplo, const int *n, const int *nrhs, const doubl
 #define L2_MAX_RIDGE_TRIES 16
 #define L2_MAX_DAMPING_TRIES 20
 
+/*
+ * Below this relative gradient norm a logistic Newton step reuses the last
+ * Hessian: the logistic Hessian is Lipschitz, so near the optimum it barely
+ * moves, and the chord step still contracts the gradient by a factor of the
+ * order of the step length while saving the Hessian's O(n p^2) work.
+ */
+#define L2_HESS_REUSE 1e-4
+
 /* Armijo sufficient-decrease constant. */
 #define L2_ARMIJO 1e-4
 
@@ -107,18 +115,6 @@ value_along(const L2Work *wk, L2SmoothLoss kind, double h, const double *v,
 }
 
 /*
- * ||g(0)||, the reference for the relative stopping rule; leaves wk->z = 0.
- */
-static double
-gradient_norm_at_zero(L2Work *wk, L2SmoothLoss kind, double h, double *g, double *v0)
-{
-	memset(wk->z, 0, sizeof(double) * wk->n);
-	memset(v0, 0, sizeof(double) * wk->p);
-	l2_grad_hess(wk, kind, h, v0, g, NULL);
-	return l2_norm(g, wk->p);
-}
-
-/*
  * dir = -(H + mu I)^-1 g and gd = g.dir; false unless dir descends.
  */
 static bool
@@ -143,35 +139,45 @@ newton_direction(L2Work *wk, const double *H, const double *g, double mu, double
 }
 
 /*
- * Backtrack from t = 1 along dir (wk->q = X' dir) until the Armijo condition
- * holds.  When the predicted decrease is below rounding of F the Armijo test
- * is noise: take the full step (*at_floor) and let the gradient judge it.
+ * Backtrack from t = 1/2 along dir (wk->q = X' dir), the full step having
+ * failed the Armijo condition, until the condition holds.
  */
 static bool
 line_search(L2Work *wk, L2SmoothLoss kind, double h, const double *v, const double *dir,
-			double f, double gd, double *vt, double *t, double *fnew, bool *at_floor)
+			double f, double gd, double *vt, double *t, double *fnew)
 {
-	*t = 1.0;
-	*at_floor = false;
-	for (int k = 0; k < L2_MAX_HALVINGS; k++)
+	*t = 0.5;
+	for (int k = 1; k < L2_MAX_HALVINGS; k++)
 	{
 		*fnew = value_along(wk, kind, h, v, dir, *t, vt);
 		if (*fnew <= f + L2_ARMIJO * *t * gd)
 			return true;
-		if (k == 0 && -gd <= 1e-12 * fabs(f))
-		{
-			*at_floor = true;
-			return true;
-		}
 		*t *= 0.5;
 	}
 	return false;
 }
 
 /*
+ * Whether every entry of v is zero.
+ */
+static bool
+all_zero(const double *v, int p)
+{
+	for (int j = 0; j < p; j++)
+		if (v[j] != 0.0)
+			return false;
+	return true;
+}
+
+/*
  * Minimize F from the starting point v (overwritten with the result).
  * At most max_iter Newton steps; trace reports each one to the caller.
- * On return wk->z holds X' v.
+ * On return wk->z holds X' v; on entry it must when wk->z_current is set.
+ *
+ * Each step first tries the full Newton step with one fused pass (l2_pass)
+ * that yields the objective, gradient and Hessian there; only when the
+ * Armijo test rejects it does a backtracking search along the stored
+ * X' dir follow, and then one more pass for the derivatives.
  */
 void
 l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int max_iter,
@@ -179,22 +185,47 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 {
 	int			p = wk->p;
 	double	   *g = l2_alloc(wk, sizeof(double) * p);
+	double	   *gt = l2_alloc(wk, sizeof(double) * p);
 	double	   *dir = l2_alloc(wk, sizeof(double) * p);
 	double	   *vt = l2_alloc(wk, sizeof(double) * p);
 	double	   *H = wk->hess;
+	double	   *Ht = wk->hess2;
 	double		gref,
 				gnorm,
 				f,
 				mu = 0;
 
 	memset(res, 0, sizeof(*res));
-	gref = gradient_norm_at_zero(wk, kind, h, g, vt);
+
+	/*
+	 * Start.  At v = 0 every margin is 0 and the gradient is L'(0) X'^T (s y),
+	 * so the first pass also yields the reference for the stopping rule.
+	 */
+	if (all_zero(v, p))
+	{
+		memset(wk->z, 0, sizeof(double) * wk->n);
+		f = l2_pass(wk, kind, h, v, NULL, NULL, g, H);
+		if (wk->sy == NULL)
+		{
+			double		val,
+						d1,
+						d2;
+
+			l2_loss(kind, h, 0.0, &val, &d1, &d2);
+			wk->sy = l2_alloc(wk, sizeof(double) * p);
+			for (int j = 0; j < p; j++)
+				wk->sy[j] = g[j] / d1;
+		}
+	}
+	else
+	{
+		if (!wk->z_current)
+			l2_compute_z(wk, v, wk->z);
+		f = l2_pass(wk, kind, h, v, NULL, NULL, g, H);
+	}
+	gref = l2_gradient_norm_at_zero(wk, kind, h);
 	if (!(gref > 0))
 		gref = 1.0;
-
-	l2_compute_z(wk, v, wk->z);
-	f = l2_smooth_value(wk, kind, h, wk->z, v);
-	l2_grad_hess(wk, kind, h, v, g, H);
 	gnorm = l2_norm(g, p);
 
 	for (;;)
@@ -204,7 +235,9 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 					fnew = f,
 					maxdiag = 0;
 		bool		accepted = false,
-					at_floor = false;
+					full = false,
+					at_floor = false,
+					fresh_h;
 
 		res->optimality = gnorm / gref;
 		if (res->optimality <= tol)
@@ -215,13 +248,16 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 		if (res->iterations >= max_iter)
 			break;
 		res->iterations++;
+		fresh_h = kind != L2_SMOOTH_LOGISTIC || res->optimality > L2_HESS_REUSE;
 
 		/*
 		 * Damped Newton direction and backtracking.  When the Hessian is
 		 * nearly singular (no curvature along some direction, as for the
 		 * Huber hinge with few rows on its quadratic piece) the plain step
 		 * is huge and no halving helps; then the damping mu grows, turning
-		 * the step towards steepest descent (Levenberg-Marquardt).
+		 * the step towards steepest descent (Levenberg-Marquardt).  When the
+		 * predicted decrease is below rounding of F the Armijo test is
+		 * noise: the full step is taken (at_floor) and the gradient judges.
 		 */
 		for (int j = 0; j < p; j++)
 			maxdiag = fmax(maxdiag, H[j * p + j]);
@@ -232,8 +268,15 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 				mu = mu == 0 ? 1e-8 * maxdiag : mu * 100;
 			if (!newton_direction(wk, H, g, mu, dir, &gd))
 				continue;
-			l2_compute_z(wk, dir, wk->q);
-			accepted = line_search(wk, kind, h, v, dir, f, gd, vt, &t, &fnew, &at_floor);
+			for (int j = 0; j < p; j++)
+				vt[j] = v[j] + dir[j];
+			fnew = l2_pass(wk, kind, h, vt, dir, wk->q, gt, fresh_h ? Ht : NULL);
+			if (fnew <= f + L2_ARMIJO * gd)
+				accepted = full = true;
+			else if (-gd <= 1e-12 * fabs(f))
+				accepted = full = at_floor = true;
+			else
+				accepted = line_search(wk, kind, h, v, dir, f, gd, vt, &t, &fnew);
 		}
 		if (!accepted)
 		{
@@ -245,12 +288,26 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 		else if (t < 0.25)
 			mu = fmax(mu * 10, 1e-8 * maxdiag);
 
-		/* move */
+		/* move; the full step already has its derivatives */
 		for (int j = 0; j < p; j++)
 			v[j] += t * dir[j];
 		for (int64_t i = 0; i < wk->n; i++)
 			wk->z[i] += t * wk->q[i];
-		l2_grad_hess(wk, kind, h, v, g, H);
+		if (full)
+		{
+			double	   *swap = g;
+
+			g = gt;
+			gt = swap;
+			if (fresh_h)
+			{
+				swap = H;
+				H = Ht;
+				Ht = swap;
+			}
+		}
+		else
+			l2_grad_hess(wk, kind, h, v, g, fresh_h ? H : NULL);
 		if (at_floor && l2_norm(g, p) >= gnorm)
 		{
 			gnorm = l2_norm(g, p);
@@ -267,4 +324,5 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 			wk->hooks->trace(wk->hooks->arg, res->iterations, f, gnorm / gref);
 	}
 	res->objective = f;
+	wk->z_current = true;
 }
