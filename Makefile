@@ -52,6 +52,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Every object is rebuilt when any header changes: the headers are few and
+# PGXS tracks no header dependencies by itself.
+$(OBJS): $(wildcard src/*.h)
+
 # The suite list, for test/run.sh.
 print-regress:
 	@echo $(REGRESS)
