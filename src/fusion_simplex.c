@@ -51,6 +51,8 @@ extern void dpotrs_(const char *uplo, const int *n, const int *nrhs, const doubl
 /* Halvings of the Newton step before the line search gives up. */
 #define ARMIJO_MAX_HALVINGS 60
 #define ARMIJO_SLOPE 1e-4
+/* A change of f within this many ulps of f is rounding, not progress. */
+#define FLAT_ULPS 64
 /* Iterations of the one-dimensional search of a Frank-Wolfe step. */
 #define LINE_MAX_ITER 200
 #define RIDGE 1e-13
@@ -163,21 +165,28 @@ face_newton(Simplex *sp, int32_t nf, double *d)
 /*
  * Move w along the Newton direction d: the longest feasible step is cut at
  * the first weight to reach 0, then halved until f decreases by the Armijo
- * rule.  Returns false when no step decreases f (rounding level).
+ * rule, or taken whole when the decrease it predicts is below the rounding
+ * of f.  Returns false when no step decreases f.
  */
 static bool
 newton_step(Simplex *sp, double *w, const double *d, double *f)
 {
 	double		slope = 0;
 	double		tmax = 1.0;
+	double		flat;
 	double		t;
 	int32_t		block = -1;
 	int32_t		j;
 	int			h;
 
+	/*
+	 * d sums to 0, so slope = g . d = (g + 1) . d; the second form keeps the
+	 * rounding of sum d (times g near -1) out of a slope that is tiny near
+	 * the minimum.
+	 */
 	for (j = 0; j < sp->k; j++)
 	{
-		slope += sp->g[j] * d[j];
+		slope += (sp->g[j] + 1.0) * d[j];
 		if (d[j] < 0 && -w[j] / d[j] < tmax)
 		{
 			tmax = -w[j] / d[j];
@@ -186,6 +195,15 @@ newton_step(Simplex *sp, double *w, const double *d, double *f)
 	}
 	if (!(slope < 0))
 		return false;
+
+	/*
+	 * Near the minimum the predicted decrease falls below the rounding of f
+	 * itself, and the Armijo test compares rounding noise.  There the
+	 * quadratic model is trusted: the first trial step is taken as long as
+	 * f does not rise by more than its rounding, and the gradient at the new
+	 * point decides whether to go on.
+	 */
+	flat = FLAT_ULPS * DBL_EPSILON * fabs(*f);
 
 	t = tmax;
 	for (h = 0; h < ARMIJO_MAX_HALVINGS; h++, t *= 0.5)
@@ -204,7 +222,8 @@ newton_step(Simplex *sp, double *w, const double *d, double *f)
 			sp->wt[j] /= sum;
 
 		ft = objective_at(sp, sp->wt, sp->st);
-		if (ft <= *f + ARMIJO_SLOPE * t * slope)
+		if (ft <= *f + ARMIJO_SLOPE * t * slope ||
+			(h == 0 && -t * slope <= flat && ft <= *f + flat))
 		{
 			memcpy(w, sp->wt, sizeof(double) * (size_t) sp->k);
 			memcpy(sp->s, sp->st, sizeof(double) * (size_t) sp->n);
@@ -352,16 +371,24 @@ l2_simplex_log_loss(const double *a, int64_t n, int32_t k, double tol, int32_t m
 			continue;
 		}
 
-		/* Newton on the face; if it cannot improve, try the best vertex */
+		/*
+		 * Newton on the face; if it cannot improve, try the best vertex, and
+		 * keep w if that does not improve either.
+		 */
 		if (!face_newton(&sp, nf, d) || !newton_step(&sp, w, d, &f))
 		{
 			double		f0 = f;
 
 			if (w[jmin] >= 1.0)
 				break;
+			memcpy(sp.wt, w, sizeof(double) * (size_t) k);
 			frank_wolfe_step(&sp, w, jmin, &f);
 			if (!(f < f0))
+			{
+				memcpy(w, sp.wt, sizeof(double) * (size_t) k);
+				f = objective_at(&sp, w, sp.s);
 				break;
+			}
 		}
 	}
 
