@@ -584,7 +584,8 @@ class Bench:
             try:
                 info = self.db.one("SELECT l2fuse.model_info(%s)", (psycopg2.Binary(model),))
                 info = info if isinstance(info, dict) else json.loads(info)
-                res["info"] = {k: info.get(k) for k in ("objective", "iterations", "converged")}
+                training = info.get("training") or {}
+                res["info"] = {k: training.get(k) for k in ("objective", "iterations", "converged")}
             except Unavailable as e:
                 res["info_error"] = str(e)
                 info = {}
