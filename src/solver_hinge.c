@@ -23,10 +23,12 @@
  *     (within a slack) form the margin set E; rows below it get
  *     beta_i = s_i, above it 0.  The dual restricted to E, a box-constrained
  *     quadratic program of |E| variables with the one equality
- *     sum beta_i y_i = 0, is solved exactly by sequential minimal
- *     optimization on its |E| x |E| kernel matrix (margin_qp()); this
- *     copes with any margin set, including more than p rows on the margin,
- *     rows at a bound inside the interval and duplicate rows.  If the fixed
+ *     sum beta_i y_i = 0, is solved by sequential minimal optimization on
+ *     its |E| x |E| kernel matrix (margin_qp()), finished where that stalls
+ *     (a singular kernel: more margin rows than the features' rank) by an
+ *     exact active-set method (margin_active_set()); this copes with any
+ *     margin set, including more than p rows on the margin, rows at a
+ *     bound inside the interval and duplicate rows.  If the fixed
  *     rows were guessed right the result is the exact optimum, which a
  *     duality gap within tol confirms; otherwise the next stage narrows
  *     the interval.
@@ -85,6 +87,10 @@ extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, cons
 /* Stopping threshold and step cap of the restricted dual (margin_qp). */
 #define L2_QP_EPS 1e-10
 #define L2_QP_MAX_ITER 50000
+
+/* Largest working set and number of rounds of its active-set finish. */
+#define L2_ACTIVE_MAX_ROWS 1024
+#define L2_ACTIVE_MAX_ROUNDS 4000
 
 /*
  * The smoothed point is certified (a pass over the data per attempt) only
@@ -398,6 +404,189 @@ margin_qp(const L2Work *wk, const double *K, const double *y, const double *s, d
 }
 
 /*
+ * Finish the restricted dual of margin_qp() exactly, from the point where
+ * sequential minimal optimization stalled, by a primal active-set method.
+ * With F a working set of rows (initially those strictly inside their box)
+ * and the other rows held at their bounds, the problem on F alone is
+ *
+ *   Q_FF d + y_F b = -g_F,   y_F^T d = 0        (b only with an intercept),
+ *
+ * solved by least squares: Q_FF is singular when the margin rows outnumber
+ * the rank of the features.  If the system is consistent, d is the Newton
+ * step to the minimum on F; if not, its residual r is a direction of zero
+ * curvature along which the objective falls (g_F . r_F = -||r||^2), and is
+ * followed instead.  Either step is cut where a row reaches a bound (it
+ * leaves F).  After a whole Newton step, the bound row that violates its
+ * condition most (g_a + y_a b < 0 at 0, > 0 at s_a) joins F, until none
+ * violates it by more than L2_QP_EPS.  Returns false when F outgrows
+ * L2_ACTIVE_MAX_ROWS, a factorization fails or L2_ACTIVE_MAX_ROUNDS pass.
+ */
+static bool
+margin_active_set(const L2Work *wk, const double *K, const double *y, const double *s,
+				  double *beta, double *g, int k, bool icpt, double *b)
+{
+	int			cap = Min(k, L2_ACTIVE_MAX_ROWS);
+	int			mmax = cap + (icpt ? 1 : 0);
+	int		   *F = l2_alloc(wk, sizeof(int) * k);
+	bool	   *inF = l2_alloc(wk, sizeof(bool) * k);
+	double	   *M = l2_alloc(wk, sizeof(double) * mmax * mmax);
+	double	   *M0 = l2_alloc(wk, sizeof(double) * mmax * mmax);
+	double	   *x = l2_alloc(wk, sizeof(double) * mmax);
+	double	   *r = l2_alloc(wk, sizeof(double) * mmax);
+	double	   *dir = l2_alloc(wk, sizeof(double) * mmax);
+	double	   *sv = l2_alloc(wk, sizeof(double) * mmax);
+	double		rcond = L2_POLISH_RCOND,
+				wq;
+	int			one = 1,
+				rank,
+				info,
+				lwork = -1,
+				iwq,
+				*iwork;
+	double	   *work;
+
+	dgelsd_(&mmax, &mmax, &one, M, &mmax, x, &mmax, sv, &rcond, &rank, &wq, &lwork, &iwq,
+			&info);
+	if (info != 0)
+		return false;
+	lwork = (int) wq;
+	work = l2_alloc(wk, sizeof(double) * lwork);
+	iwork = l2_alloc(wk, sizeof(int) * (iwq > 0 ? iwq : 1));
+
+	for (int a = 0; a < k; a++)
+		inF[a] = beta[a] > 0 && beta[a] < s[a];
+
+	for (int round = 0; round < L2_ACTIVE_MAX_ROUNDS; round++)
+	{
+		int			nf = 0,
+					m,
+					block = -1,
+					worst = -1;
+		double		rnorm = 0,
+					bnorm = 0,
+					slope = 0,
+					curv = 0,
+					step,
+					viol = 0;
+		bool		newton;
+
+		l2_check_interrupt(wk);
+		for (int a = 0; a < k; a++)
+			if (inF[a])
+				F[nf++] = a;
+		if (nf > cap || (nf == 0 && icpt))
+			return false;
+		m = nf + (icpt ? 1 : 0);
+
+		/* the system on F, column-major, and its least-squares solution */
+		for (int c = 0; c < nf; c++)
+		{
+			for (int e = 0; e < nf; e++)
+				M0[c * m + e] = y[F[e]] * y[F[c]] * K[(size_t) F[e] * k + F[c]];
+			if (icpt)
+			{
+				M0[c * m + nf] = y[F[c]];
+				M0[nf * m + c] = y[F[c]];
+			}
+			x[c] = -g[F[c]];
+		}
+		if (icpt)
+		{
+			M0[nf * m + nf] = 0;
+			x[nf] = 0;
+		}
+		memcpy(M, M0, sizeof(double) * m * m);
+		memcpy(r, x, sizeof(double) * m);
+		dgelsd_(&m, &m, &one, M, &m, x, &m, sv, &rcond, &rank, work, &lwork, iwork, &info);
+		if (info != 0)
+			return false;
+
+		/* residual of the system: zero when it is consistent */
+		for (int e = 0; e < m; e++)
+		{
+			bnorm = fmax(bnorm, fabs(r[e]));
+			for (int c = 0; c < m; c++)
+				r[e] -= M0[c * m + e] * x[c];
+		}
+		for (int e = 0; e < m; e++)
+			rnorm = fmax(rnorm, fabs(r[e]));
+		newton = rnorm <= 1e-9 * fmax(bnorm, L2_QP_EPS);
+		for (int e = 0; e < nf; e++)
+			dir[e] = newton ? x[e] : r[e];
+
+		/* exact line search along dir, cut at the first bound */
+		for (int e = 0; e < nf; e++)
+		{
+			slope += g[F[e]] * dir[e];
+			for (int c = 0; c < nf; c++)
+				curv += dir[e] * y[F[e]] * y[F[c]] * K[(size_t) F[e] * k + F[c]] * dir[c];
+		}
+		step = newton ? 1.0 : (curv > 0 ? -slope / curv : INFINITY);
+		if (!newton && !(slope < 0))
+			return false;
+		for (int e = 0; e < nf; e++)
+		{
+			int			a = F[e];
+			double		lim = dir[e] < 0 ? -beta[a] / dir[e] :
+				dir[e] > 0 ? (s[a] - beta[a]) / dir[e] : INFINITY;
+
+			if (lim < step)
+			{
+				step = lim;
+				block = e;
+			}
+		}
+		if (!isfinite(step))
+			return false;
+
+		/* move beta_F and the gradient of every row */
+		for (int e = 0; e < nf; e++)
+		{
+			int			a = F[e];
+
+			beta[a] = fmin(fmax(beta[a] + step * dir[e], 0.0), s[a]);
+		}
+		if (block >= 0)
+		{
+			int			a = F[block];
+
+			beta[a] = dir[block] < 0 ? 0.0 : s[a];
+			inF[a] = false;
+		}
+		for (int a = 0; a < k; a++)
+		{
+			double		dg = 0;
+
+			for (int e = 0; e < nf; e++)
+				dg += y[a] * y[F[e]] * K[(size_t) a * k + F[e]] * dir[e];
+			g[a] += step * dg;
+		}
+		if (block >= 0 || !newton)
+			continue;
+
+		/* a whole Newton step: optimal on F; does a bound row object? */
+		*b = icpt ? x[nf] : 0.0;
+		for (int a = 0; a < k; a++)
+		{
+			double		kkt = g[a] + y[a] * *b;
+			double		v = inF[a] ? fabs(kkt) : beta[a] <= 0 ? -kkt : kkt;
+
+			if (v > viol)
+			{
+				viol = v;
+				worst = a;
+			}
+		}
+		if (viol <= L2_QP_EPS)
+			return true;
+		if (inF[worst])
+			return false;
+		inF[worst] = true;
+	}
+	return false;
+}
+
+/*
  * Active-set polish from the smoothed solution at width h (wk->z holds its
  * decision values).  Rows within tau of the smoothing interval form E; rows
  * below it get beta = s, rows above it 0, and the dual restricted to E is
@@ -522,7 +711,8 @@ polish(L2Work *wk, double h, double tau, const double *v, double *vout, double *
 				return false;
 		}
 
-		if (!margin_qp(wk, K, yE, sE, bE, gE, k, icpt, &b))
+		if (!margin_qp(wk, K, yE, sE, bE, gE, k, icpt, &b) &&
+			!margin_active_set(wk, K, yE, sE, bE, gE, k, icpt, &b))
 		{
 			*qp_capped = true;
 			return false;

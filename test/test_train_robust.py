@@ -1,5 +1,6 @@
 """Robustness of the training aggregates on awkward data, and the SVM
 probability calibration checked against a re-implementation here."""
+import io
 import time
 import unittest
 import zlib
@@ -8,6 +9,7 @@ import numpy as np
 import psycopg2
 import psycopg2.errors
 from scipy.optimize import linprog, minimize_scalar
+from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
 import train_reference as ref
@@ -183,6 +185,40 @@ class TrainRobust(unittest.TestCase):
         self.assertAlmostEqual(info["platt_a"], a, delta=1e-6 * abs(a))
         self.assertEqual(info["platt_b"], 0.0)
 
+
+    def test_hinge_with_redundant_features_and_many_margin_rows(self):
+        # 80,000 rows whose 32 features span 24 dimensions (8 are linear
+        # combinations of others): the margin set outnumbers the rank, the
+        # restricted dual is singular, and sequential minimal optimization
+        # alone stalls on it.  The solver must still certify the optimum,
+        # and an independent certificate must agree.
+        X, y = make_classification(n_samples=100_000, n_features=32, n_informative=16,
+                                   n_redundant=8, n_repeated=0, n_clusters_per_class=2,
+                                   flip_y=0.05, class_sep=1.0, random_state=52245)
+        keep = np.array([zlib.crc32(np.ascontiguousarray(x, dtype="<f8").tobytes()) % 5 != 2
+                         for x in X])
+        X, y = X[keep], y[keep] > 0
+        buf = io.StringIO()
+        for i in range(len(y)):
+            buf.write("{%s}\t%s\n" % (",".join(repr(float(v)) for v in X[i]), "t" if y[i] else "f"))
+        buf.seek(0)
+        with self.conn.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS rb_big")
+            cur.execute("CREATE TABLE rb_big (f float8[], l boolean)")
+            cur.copy_expert("COPY rb_big FROM STDIN", buf)
+        lam = 10.0
+        coef, icpt, info = ref.train(self.conn, "rb_big", "linear_svm",
+                                     {"lambda": lam, "calibration": False})
+        self.assertTrue(info["converged"])
+        self.assertLessEqual(info["optimality"], 1e-9)
+        gap, balance = ref.hinge_certificate(X, y, np.ones(len(y)), coef, icpt, lam, True)
+        self.assertLessEqual(gap, 1e-8)
+        self.assertLessEqual(balance, 1e-9)
+        self.assertAlmostEqual(info["objective"],
+                               ref.objective("hinge", X, y, np.ones(len(y)), coef, icpt, lam),
+                               delta=1e-9 * info["objective"])
+        with self.conn.cursor() as cur:
+            cur.execute("DROP TABLE rb_big")
 
 if __name__ == "__main__":
     unittest.main()
