@@ -44,6 +44,7 @@
  * in tests but reports converged = false.
  * TODO certify that regime with the linear program's own dual.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -86,17 +87,23 @@ extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, cons
 
 /* Stopping threshold and step cap of the restricted dual (margin_qp). */
 #define L2_QP_EPS 1e-10
+#ifndef L2_QP_MAX_ITER			/* test/check_hinge.sh builds with 0 */
 #define L2_QP_MAX_ITER 50000
+#endif
 
 /* Largest working set and number of rounds of its active-set finish. */
 #define L2_ACTIVE_MAX_ROWS 1024
-#define L2_ACTIVE_MAX_ROUNDS 4000
+#define L2_ACTIVE_MAX_ROUNDS 2000
+/* A face residual within this many ulps of its terms is rounding. */
+#define L2_ACTIVE_ROUNDING 1e3
 
 /*
  * The smoothed point is certified (a pass over the data per attempt) only
  * when its estimated gap is within this factor of tol.
  */
+#ifndef L2_CERTIFY_HOPE			/* test/check_hinge.sh builds with 0 */
 #define L2_CERTIFY_HOPE 1e3
+#endif
 
 /* Largest |sum beta_i y_i| / sum s_i accepted as dual feasible. */
 #define L2_BALANCE_EPS 1e-9
@@ -249,7 +256,7 @@ certify(L2Work *wk, double tau, const double *v, double *beta, double *u)
 					rank,
 					info = 0,
 					lwork = -1,
-					iwq;
+					iwq = 0;
 		double	   *A = l2_alloc(wk, sizeof(double) * neq * k);
 		double	   *rhs = l2_alloc(wk, sizeof(double) * ldb);
 		double	   *sv = l2_alloc(wk, sizeof(double) * (neq < k ? neq : k));
@@ -284,7 +291,7 @@ certify(L2Work *wk, double tau, const double *v, double *beta, double *u)
 		lwork = (int) wq;
 		dgelsd_(&neq, &k, &one, A, &neq, rhs, &ldb, sv, &rcond, &rank,
 				l2_alloc(wk, sizeof(double) * lwork), &lwork,
-				l2_alloc(wk, sizeof(int) * (iwq > 0 ? iwq : 1)), &info);
+				l2_alloc(wk, sizeof(int) * (iwq > 0 ? iwq : 107 * Min(neq, k) + 1)), &info);
 		if (info != 0)
 			return INFINITY;
 		for (a = 0; a < k; a++)
@@ -404,168 +411,235 @@ margin_qp(const L2Work *wk, const double *K, const double *y, const double *s, d
 }
 
 /*
+ * Scratch of margin_active_set() for faces of up to mmax unknowns.
+ */
+typedef struct FaceScratch
+{
+	int			mmax;
+	double	   *M;				/* mmax x mmax, overwritten by the solve */
+	double	   *M0;				/* the system itself */
+	double	   *x;				/* right-hand side, then the solution */
+	double	   *r;				/* residual */
+	double	   *sv;				/* singular values */
+	double	   *work;
+	int		   *iwork;
+	int			lwork;
+} FaceScratch;
+
+/*
+ * Size scratch for faces of up to mmax unknowns (grown, never shrunk: the
+ * allocator frees nothing before training ends).  False when LAPACK's
+ * workspace query fails.
+ */
+static bool
+face_scratch(const L2Work *wk, FaceScratch *fs, int mmax)
+{
+	double		rcond = L2_POLISH_RCOND,
+				wq = 0;
+	int			one = 1,
+				rank,
+				info,
+				lwork = -1,
+				iwq = 0;
+
+	if (mmax <= fs->mmax)
+		return true;
+	fs->M = l2_alloc(wk, sizeof(double) * mmax * mmax);
+	fs->M0 = l2_alloc(wk, sizeof(double) * mmax * mmax);
+	fs->x = l2_alloc(wk, sizeof(double) * mmax);
+	fs->r = l2_alloc(wk, sizeof(double) * mmax);
+	fs->sv = l2_alloc(wk, sizeof(double) * mmax);
+	dgelsd_(&mmax, &mmax, &one, fs->M, &mmax, fs->x, &mmax, fs->sv, &rcond, &rank, &wq,
+			&lwork, &iwq, &info);
+	if (info != 0)
+		return false;
+	fs->lwork = (int) wq;
+	fs->work = l2_alloc(wk, sizeof(double) * fs->lwork);
+	/* LIWORK = 3 n nlvl + 11 n with nlvl < 32, if the query left it unset */
+	fs->iwork = l2_alloc(wk, sizeof(int) * (iwq > 0 ? iwq : 107 * mmax));
+	fs->mmax = mmax;
+	return true;
+}
+
+/*
  * Finish the restricted dual of margin_qp() exactly, from the point where
  * sequential minimal optimization stalled, by a primal active-set method.
  * With F a working set of rows (initially those strictly inside their box)
  * and the other rows held at their bounds, the problem on F alone is
  *
- *   Q_FF d + y_F b = -g_F,   y_F^T d = 0        (b only with an intercept),
+ *   Q_FF d + tau y_F c = -g_F,   tau y_F^T d = 0,   b = tau c
  *
- * solved by least squares: Q_FF is singular when the margin rows outnumber
- * the rank of the features.  If the system is consistent, d is the Newton
- * step to the minimum on F; if not, its residual r is a direction of zero
- * curvature along which the objective falls (g_F . r_F = -||r||^2), and is
- * followed instead.  Either step is cut where a row reaches a bound (it
- * leaves F).  After a whole Newton step, the bound row that violates its
- * condition most (g_a + y_a b < 0 at 0, > 0 at s_a) joins F, until none
- * violates it by more than L2_QP_EPS.  Returns false when F outgrows
- * L2_ACTIVE_MAX_ROWS, a factorization fails or L2_ACTIVE_MAX_ROUNDS pass.
+ * (the equality only with an intercept; tau = max Q_aa puts its border on
+ * the scale of Q), solved by least squares: Q_FF is singular when the
+ * margin rows outnumber the rank of the features.  If the system is
+ * consistent, d is the Newton step to the minimum on F; if not, its
+ * residual is, in exact arithmetic, a direction of zero curvature along
+ * which the objective falls (g_F . r_F = -||r||^2, Q_FF r_F = 0,
+ * y_F . r_F = 0), and is followed instead.  Either direction is projected
+ * onto y_F . d = 0 against rounding, and the step is cut where a row
+ * reaches a bound (it leaves F).  After a whole Newton step the row that
+ * violates its condition most (g_a + y_a b < 0 at 0, > 0 at s_a, != 0 in
+ * F) joins F, or F is solved again, until none violates it by more than
+ * L2_QP_EPS.
+ *
+ * Returns false, leaving the polish to fail and the next stage to narrow
+ * the margin set, when F outgrows L2_ACTIVE_MAX_ROWS, the rounds exceed
+ * L2_ACTIVE_MAX_ROUNDS, a row that just joined F leaves it at once (the
+ * method would cycle), no direction descends, or LAPACK fails.
  */
 static bool
-margin_active_set(const L2Work *wk, const double *K, const double *y, const double *s,
-				  double *beta, double *g, int k, bool icpt, double *b)
+margin_active_set(const L2Work *wk, FaceScratch *fs, const double *K, const double *y,
+				  const double *s, double *beta, double *g, int k, bool icpt, double *b)
 {
-	int			cap = Min(k, L2_ACTIVE_MAX_ROWS);
-	int			mmax = cap + (icpt ? 1 : 0);
 	int		   *F = l2_alloc(wk, sizeof(int) * k);
 	bool	   *inF = l2_alloc(wk, sizeof(bool) * k);
-	double	   *M = l2_alloc(wk, sizeof(double) * mmax * mmax);
-	double	   *M0 = l2_alloc(wk, sizeof(double) * mmax * mmax);
-	double	   *x = l2_alloc(wk, sizeof(double) * mmax);
-	double	   *r = l2_alloc(wk, sizeof(double) * mmax);
-	double	   *dir = l2_alloc(wk, sizeof(double) * mmax);
-	double	   *sv = l2_alloc(wk, sizeof(double) * mmax);
-	double		rcond = L2_POLISH_RCOND,
-				wq;
-	int			one = 1,
-				rank,
-				info,
-				lwork = -1,
-				iwq,
-				*iwork;
-	double	   *work;
-
-	dgelsd_(&mmax, &mmax, &one, M, &mmax, x, &mmax, sv, &rcond, &rank, &wq, &lwork, &iwq,
-			&info);
-	if (info != 0)
-		return false;
-	lwork = (int) wq;
-	work = l2_alloc(wk, sizeof(double) * lwork);
-	iwork = l2_alloc(wk, sizeof(int) * (iwq > 0 ? iwq : 1));
+	double	   *dir = l2_alloc(wk, sizeof(double) * k);
+	double		tau = 0;
+	int			joined = -1;
 
 	for (int a = 0; a < k; a++)
+	{
 		inF[a] = beta[a] > 0 && beta[a] < s[a];
+		tau = fmax(tau, K[(size_t) a * k + a]);
+	}
+	if (!(tau > 0))
+		tau = 1.0;
 
 	for (int round = 0; round < L2_ACTIVE_MAX_ROUNDS; round++)
 	{
 		int			nf = 0,
 					m,
 					block = -1,
-					worst = -1;
-		double		rnorm = 0,
-					bnorm = 0,
-					slope = 0,
+					worst = -1,
+					rank = 0;
+		double		slope = 0,
 					curv = 0,
+					ysum = 0,
 					step,
 					viol = 0;
-		bool		newton;
+		bool		newton = true;
 
 		l2_check_interrupt(wk);
 		for (int a = 0; a < k; a++)
 			if (inF[a])
 				F[nf++] = a;
-		if (nf > cap || (nf == 0 && icpt))
+		if (nf > L2_ACTIVE_MAX_ROWS || (nf == 0 && icpt))
 			return false;
 		m = nf + (icpt ? 1 : 0);
 
-		/* the system on F, column-major, and its least-squares solution */
-		for (int c = 0; c < nf; c++)
+		if (nf > 0)
 		{
-			for (int e = 0; e < nf; e++)
-				M0[c * m + e] = y[F[e]] * y[F[c]] * K[(size_t) F[e] * k + F[c]];
+			int			one = 1,
+						info;
+			double		rcond = L2_POLISH_RCOND,
+						scale = 0,
+						rnorm = 0;
+
+			if (!face_scratch(wk, fs, Min(2 * m, L2_ACTIVE_MAX_ROWS + 1)))
+				return false;
+
+			/* the system on F, column-major, and its least-squares solution */
+			for (int c = 0; c < nf; c++)
+			{
+				for (int e = 0; e < nf; e++)
+					fs->M0[c * m + e] = y[F[e]] * y[F[c]] * K[(size_t) F[e] * k + F[c]];
+				if (icpt)
+				{
+					fs->M0[c * m + nf] = tau * y[F[c]];
+					fs->M0[nf * m + c] = tau * y[F[c]];
+				}
+				fs->x[c] = -g[F[c]];
+			}
 			if (icpt)
 			{
-				M0[c * m + nf] = y[F[c]];
-				M0[nf * m + c] = y[F[c]];
+				fs->M0[nf * m + nf] = 0;
+				fs->x[nf] = 0;
 			}
-			x[c] = -g[F[c]];
-		}
-		if (icpt)
-		{
-			M0[nf * m + nf] = 0;
-			x[nf] = 0;
-		}
-		memcpy(M, M0, sizeof(double) * m * m);
-		memcpy(r, x, sizeof(double) * m);
-		dgelsd_(&m, &m, &one, M, &m, x, &m, sv, &rcond, &rank, work, &lwork, iwork, &info);
-		if (info != 0)
-			return false;
+			memcpy(fs->M, fs->M0, sizeof(double) * m * m);
+			memcpy(fs->r, fs->x, sizeof(double) * m);
+			dgelsd_(&m, &m, &one, fs->M, &m, fs->x, &m, fs->sv, &rcond, &rank, fs->work,
+					&fs->lwork, fs->iwork, &info);
+			if (info != 0)
+				return false;
 
-		/* residual of the system: zero when it is consistent */
-		for (int e = 0; e < m; e++)
-		{
-			bnorm = fmax(bnorm, fabs(r[e]));
-			for (int c = 0; c < m; c++)
-				r[e] -= M0[c * m + e] * x[c];
-		}
-		for (int e = 0; e < m; e++)
-			rnorm = fmax(rnorm, fabs(r[e]));
-		newton = rnorm <= 1e-9 * fmax(bnorm, L2_QP_EPS);
-		for (int e = 0; e < nf; e++)
-			dir[e] = newton ? x[e] : r[e];
-
-		/* exact line search along dir, cut at the first bound */
-		for (int e = 0; e < nf; e++)
-		{
-			slope += g[F[e]] * dir[e];
-			for (int c = 0; c < nf; c++)
-				curv += dir[e] * y[F[e]] * y[F[c]] * K[(size_t) F[e] * k + F[c]] * dir[c];
-		}
-		step = newton ? 1.0 : (curv > 0 ? -slope / curv : INFINITY);
-		if (!newton && !(slope < 0))
-			return false;
-		for (int e = 0; e < nf; e++)
-		{
-			int			a = F[e];
-			double		lim = dir[e] < 0 ? -beta[a] / dir[e] :
-				dir[e] > 0 ? (s[a] - beta[a]) / dir[e] : INFINITY;
-
-			if (lim < step)
+			/*
+			 * Consistent when of full rank, or when the residual is at the
+			 * rounding level of the products that formed it.
+			 */
+			for (int e = 0; e < m; e++)
 			{
-				step = lim;
-				block = e;
+				double		mag = fabs(fs->r[e]);
+
+				for (int c = 0; c < m; c++)
+				{
+					fs->r[e] -= fs->M0[c * m + e] * fs->x[c];
+					mag += fabs(fs->M0[c * m + e] * fs->x[c]);
+				}
+				scale = fmax(scale, mag);
+				rnorm = fmax(rnorm, fabs(fs->r[e]));
+			}
+			newton = rank == m || rnorm <= L2_ACTIVE_ROUNDING * DBL_EPSILON * scale;
+			for (int e = 0; e < nf; e++)
+			{
+				dir[e] = newton ? fs->x[e] : fs->r[e];
+				ysum += y[F[e]] * dir[e];
+			}
+			if (icpt)
+				for (int e = 0; e < nf; e++)
+					dir[e] -= ysum / nf * y[F[e]];
+
+			/* exact line search along dir, cut at the first bound */
+			for (int e = 0; e < nf; e++)
+			{
+				slope += g[F[e]] * dir[e];
+				for (int c = 0; c < nf; c++)
+					curv += dir[e] * y[F[e]] * y[F[c]] * K[(size_t) F[e] * k + F[c]] * dir[c];
+			}
+			if (!newton && !(slope < 0))
+				return false;
+			step = newton ? 1.0 : (curv > 0 ? -slope / curv : INFINITY);
+			for (int e = 0; e < nf; e++)
+			{
+				int			a = F[e];
+				double		lim = dir[e] < 0 ? -beta[a] / dir[e] :
+					dir[e] > 0 ? (s[a] - beta[a]) / dir[e] : INFINITY;
+
+				if (lim < step)
+				{
+					step = lim;
+					block = e;
+				}
+			}
+			if (!isfinite(step))
+				return false;
+			if (block >= 0 && F[block] == joined && step == 0)
+				return false;
+
+			/* move beta_F and the gradient of every row */
+			for (int e = 0; e < nf; e++)
+				beta[F[e]] = fmin(fmax(beta[F[e]] + step * dir[e], 0.0), s[F[e]]);
+			if (block >= 0)
+			{
+				beta[F[block]] = dir[block] < 0 ? 0.0 : s[F[block]];
+				inF[F[block]] = false;
+			}
+			for (int a = 0; a < k; a++)
+			{
+				double		dg = 0;
+
+				for (int e = 0; e < nf; e++)
+					dg += y[a] * y[F[e]] * K[(size_t) a * k + F[e]] * dir[e];
+				g[a] += step * dg;
+			}
+			if (block >= 0 || !newton)
+			{
+				joined = -1;
+				continue;
 			}
 		}
-		if (!isfinite(step))
-			return false;
 
-		/* move beta_F and the gradient of every row */
-		for (int e = 0; e < nf; e++)
-		{
-			int			a = F[e];
-
-			beta[a] = fmin(fmax(beta[a] + step * dir[e], 0.0), s[a]);
-		}
-		if (block >= 0)
-		{
-			int			a = F[block];
-
-			beta[a] = dir[block] < 0 ? 0.0 : s[a];
-			inF[a] = false;
-		}
-		for (int a = 0; a < k; a++)
-		{
-			double		dg = 0;
-
-			for (int e = 0; e < nf; e++)
-				dg += y[a] * y[F[e]] * K[(size_t) a * k + F[e]] * dir[e];
-			g[a] += step * dg;
-		}
-		if (block >= 0 || !newton)
-			continue;
-
-		/* a whole Newton step: optimal on F; does a bound row object? */
-		*b = icpt ? x[nf] : 0.0;
+		/* optimal on F: does any row object? */
+		*b = icpt ? tau * fs->x[nf] : 0.0;
 		for (int a = 0; a < k; a++)
 		{
 			double		kkt = g[a] + y[a] * *b;
@@ -579,8 +653,7 @@ margin_active_set(const L2Work *wk, const double *K, const double *y, const doub
 		}
 		if (viol <= L2_QP_EPS)
 			return true;
-		if (inF[worst])
-			return false;
+		joined = inF[worst] ? -1 : worst;
 		inF[worst] = true;
 	}
 	return false;
@@ -590,15 +663,16 @@ margin_active_set(const L2Work *wk, const double *K, const double *y, const doub
  * Active-set polish from the smoothed solution at width h (wk->z holds its
  * decision values).  Rows within tau of the smoothing interval form E; rows
  * below it get beta = s, rows above it 0, and the dual restricted to E is
- * solved exactly (margin_qp).  If the guess of the fixed rows was right, the
+ * solved exactly (margin_qp, margin_active_set; fs is the latter's
+ * scratch, kept across calls).  If the guess of the fixed rows was right, the
  * result is the optimum, which the duality gap confirms.  On success returns
  * true with the candidate in vout, its decision values in wk->q and its
  * relative gap in *gap.  *qp_capped is set when the restricted dual hit its
  * step cap, which a wider slack would not cure.
  */
 static bool
-polish(L2Work *wk, double h, double tau, const double *v, double *vout, double *beta,
-	   double *u, double *gap, bool *qp_capped)
+polish(L2Work *wk, FaceScratch *fs, double h, double tau, const double *v, double *vout,
+	   double *beta, double *u, double *gap, bool *qp_capped)
 {
 	int			d = wk->d,
 				p = wk->p;
@@ -712,7 +786,7 @@ polish(L2Work *wk, double h, double tau, const double *v, double *vout, double *
 		}
 
 		if (!margin_qp(wk, K, yE, sE, bE, gE, k, icpt, &b) &&
-			!margin_active_set(wk, K, yE, sE, bE, gE, k, icpt, &b))
+			!margin_active_set(wk, fs, K, yE, sE, bE, gE, k, icpt, &b))
 		{
 			*qp_capped = true;
 			return false;
@@ -745,6 +819,7 @@ l2_hinge(L2Work *wk, double *v, L2NewtonResult *res)
 	double	   *vpol = l2_alloc(wk, sizeof(double) * wk->p);
 	double		h = L2_HINGE_H0;
 	double		gap = INFINITY;
+	FaceScratch fs = {0};
 
 	memset(res, 0, sizeof(*res));
 	for (int stage = 0; stage < L2_HINGE_MAX_STAGES; stage++, h *= L2_HINGE_SHRINK)
@@ -768,7 +843,7 @@ l2_hinge(L2Work *wk, double *v, L2NewtonResult *res)
 		capped = false;
 		for (double tau = L2_MARGIN_EPS; tau <= L2_MARGIN_EPS_MAX && !polished && !capped;
 			 tau *= 100)
-			polished = polish(wk, h, tau, v, vpol, beta, u, &pgap, &capped) &&
+			polished = polish(wk, &fs, h, tau, v, vpol, beta, u, &pgap, &capped) &&
 				pgap <= prob->tol;
 		if (polished)
 		{
