@@ -47,7 +47,7 @@ train_options_defaults(TrainOptions *opt, L2ModelKind kind)
 	opt->class_weight_pos = 1.0;
 	opt->class_weight_neg = 1.0;
 	opt->max_iter = L2_DEFAULT_MAX_ITER;
-	opt->tol = kind == L2_KIND_SVM ? L2_DEFAULT_TOL_GAP : L2_DEFAULT_TOL;
+	opt->tol = kind == L2_KIND_SVM ? L2_DEFAULT_TOL_GAP : L2_DEFAULT_TOL;	/* hinge */
 	opt->verbose = false;
 	opt->loss = kind == L2_KIND_SVM ? L2_LOSS_HINGE : L2_LOSS_LOGISTIC;
 	opt->calibration = kind == L2_KIND_SVM;
@@ -261,6 +261,7 @@ train_options_parse(TrainOptions *opt, L2ModelKind kind, Jsonb *options)
 		ApplyOption(opt, key, &v);
 		tol_given = tol_given || strcmp(key, "tol") == 0;
 	}
-	if (!tol_given && opt->loss == L2_LOSS_HINGE)
-		opt->tol = L2_DEFAULT_TOL_GAP;
+	/* the default follows the loss, which may come after it in the object */
+	if (!tol_given)
+		opt->tol = opt->loss == L2_LOSS_HINGE ? L2_DEFAULT_TOL_GAP : L2_DEFAULT_TOL;
 }
