@@ -34,6 +34,7 @@
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "port/pg_bswap.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -171,6 +172,26 @@ CheckSameOptions(const TrainState *state, Jsonb *options)
 		same = VARSIZE(options) == VARSIZE(state->raw_options) &&
 			memcmp(options, state->raw_options, VARSIZE(options)) == 0;
 	if (!same)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("training options must be the same on every row"),
+				 errdetail("The options argument changed within one group.")));
+}
+
+/*
+ * Error unless two partial states were parsed from equal options: the
+ * combine-side twin of CheckSameOptions, for rows that reached different
+ * workers.
+ */
+static void
+CheckSameParsedOptions(const TrainOptions *a, const TrainOptions *b)
+{
+	if (a->lambda != b->lambda || a->fit_intercept != b->fit_intercept ||
+		a->standardize != b->standardize || a->class_weight_mode != b->class_weight_mode ||
+		a->class_weight_pos != b->class_weight_pos ||
+		a->class_weight_neg != b->class_weight_neg || a->max_iter != b->max_iter ||
+		a->tol != b->tol || a->verbose != b->verbose || a->loss != b->loss ||
+		a->calibration != b->calibration || a->calibration_folds != b->calibration_folds)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("training options must be the same on every row"),
@@ -390,6 +411,7 @@ l2fuse_train_combinefn(PG_FUNCTION_ARGS)
 	}
 	if (s1->kind != s2->kind)
 		elog(ERROR, "cannot combine training states of different model kinds");
+	CheckSameParsedOptions(&s1->opt, &s2->opt);
 	s1->skipped += s2->skipped;
 	AppendRows(s1, s2);
 	MemoryContextSwitchTo(old);
@@ -398,9 +420,48 @@ l2fuse_train_combinefn(PG_FUNCTION_ARGS)
 }
 
 /*
- * Serialize: header, options, then all features, weights and labels.
- * Floating-point arrays travel in native byte order: the state only moves
- * between processes of one server.
+ * Append n float8 values in little-endian order: a plain copy on
+ * little-endian hosts, so that the partial state means the same on any node.
+ */
+static void
+SendDoublesLE(StringInfo buf, const double *x, int64 n)
+{
+#ifdef WORDS_BIGENDIAN
+	for (int64 i = 0; i < n; i++)
+	{
+		uint64		u;
+
+		memcpy(&u, &x[i], sizeof(u));
+		u = pg_bswap64(u);
+		appendBinaryStringInfo(buf, (const char *) &u, sizeof(u));
+	}
+#else
+	pq_sendbytes(buf, (const char *) x, sizeof(double) * n);
+#endif
+}
+
+/*
+ * Read n little-endian float8 values written by SendDoublesLE.
+ */
+static void
+GetDoublesLE(StringInfo buf, double *x, int64 n)
+{
+	pq_copymsgbytes(buf, (char *) x, sizeof(double) * n);
+#ifdef WORDS_BIGENDIAN
+	for (int64 i = 0; i < n; i++)
+	{
+		uint64		u;
+
+		memcpy(&u, &x[i], sizeof(u));
+		u = pg_bswap64(u);
+		memcpy(&x[i], &u, sizeof(u));
+	}
+#endif
+}
+
+/*
+ * Serialize: header, options, then all features, weights and labels.  The
+ * header goes in network order (pq_send*), the row arrays little-endian.
  */
 PG_FUNCTION_INFO_V1(l2fuse_train_serialfn);
 Datum
@@ -443,9 +504,9 @@ l2fuse_train_serialfn(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, o->calibration_folds);
 
 	for (TrainChunk *c = state->head; c; c = c->next)
-		pq_sendbytes(&buf, (const char *) c->x, sizeof(double) * c->n * state->d);
+		SendDoublesLE(&buf, c->x, c->n * state->d);
 	for (TrainChunk *c = state->head; c; c = c->next)
-		pq_sendbytes(&buf, (const char *) c->w, sizeof(double) * c->n);
+		SendDoublesLE(&buf, c->w, c->n);
 	for (TrainChunk *c = state->head; c; c = c->next)
 		pq_sendbytes(&buf, (const char *) c->y, c->n);
 
@@ -552,8 +613,8 @@ l2fuse_train_deserialfn(PG_FUNCTION_ARGS)
 	if (nrows > 0)
 	{
 		c = AddChunk(state, nrows);
-		pq_copymsgbytes(&buf, (char *) c->x, sizeof(double) * nrows * d);
-		pq_copymsgbytes(&buf, (char *) c->w, sizeof(double) * nrows);
+		GetDoublesLE(&buf, c->x, nrows * d);
+		GetDoublesLE(&buf, c->w, nrows);
 		pq_copymsgbytes(&buf, (char *) c->y, nrows);
 		c->n = nrows;
 		state->nrows = nrows;
