@@ -245,28 +245,29 @@ CREATE FUNCTION ensemble(models bytea[], weights float8[] DEFAULT NULL,
 COMMENT ON FUNCTION ensemble(bytea[], float8[], text) IS
 	'a soft (mean probability) or hard (weighted majority) voting ensemble of models';
 
--- fit_ensemble: an ensemble fitted on held-out rows.  The support functions
--- are IMMUTABLE (their results depend on their arguments only) and PARALLEL
+-- fit_ensemble: an ensemble fitted on held-out rows.  The transition and
+-- combine functions are STABLE (they read l2fuse.max_train_memory), the others
+-- IMMUTABLE (their results depend on their arguments only); all are PARALLEL
 -- SAFE (no state outside their arguments); the aggregates are PARALLEL SAFE
 -- because their states combine exactly (the rows are kept, not summarized).
 -- The transition function is not STRICT: it counts rows with a NULL input.
 CREATE FUNCTION fit_ensemble_accum(internal, bytea[], anyarray, boolean) RETURNS internal
 	AS 'MODULE_PATHNAME', 'l2fuse_fit_ensemble_accum'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION fit_ensemble_accum(internal, bytea[], anyarray, boolean) IS
 	'transition function of fit_ensemble: scores one held-out row with every model';
 
 CREATE FUNCTION fit_ensemble_accum(internal, bytea[], anyarray, boolean, jsonb)
 	RETURNS internal
 	AS 'MODULE_PATHNAME', 'l2fuse_fit_ensemble_accum'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION fit_ensemble_accum(internal, bytea[], anyarray, boolean, jsonb) IS
 	'transition function of fit_ensemble with options';
 
 -- Not STRICT: either state may be missing (a worker that saw no row).
 CREATE FUNCTION fit_ensemble_combine(internal, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'l2fuse_fit_ensemble_combine'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION fit_ensemble_combine(internal, internal) IS
 	'combine function of fit_ensemble: merges the held-out rows of two states';
 
@@ -319,21 +320,23 @@ COMMENT ON AGGREGATE fit_ensemble(bytea[], anyarray, boolean, jsonb) IS
 ---------------------------------------------------------------------------
 
 -- Every support function below is IMMUTABLE (its result depends on its
--- arguments only) and PARALLEL SAFE (no state outside its arguments); the
--- aggregates are PARALLEL SAFE because their states combine exactly.
+-- arguments only), except the transition and combine functions of the score
+-- state and of evaluate, which are STABLE: they read l2fuse.max_train_memory.
+-- All are PARALLEL SAFE (no state outside their arguments); the aggregates
+-- are PARALLEL SAFE because their states combine exactly.
 -- Transition functions are not STRICT: they count rows with a NULL input.
 
 -- The score state shared by roc_auc, roc_curve and evaluate.
 CREATE FUNCTION scores_accum(internal, float8, boolean) RETURNS internal
 	AS 'MODULE_PATHNAME', 'l2fuse_scores_accum'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION scores_accum(internal, float8, boolean) IS
 	'transition function of roc_auc and roc_curve: stores one score by its label';
 
 -- Not STRICT: either state may be missing (a worker that saw no row).
 CREATE FUNCTION scores_combine(internal, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'l2fuse_scores_combine'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION scores_combine(internal, internal) IS
 	'combine function of roc_auc, roc_curve and evaluate: merges two score states';
 
@@ -445,7 +448,7 @@ COMMENT ON AGGREGATE confusion(boolean, boolean) IS
 -- evaluate: scores each row with the model, then every metric at once.
 CREATE FUNCTION evaluate_accum(internal, bytea, anyarray, boolean) RETURNS internal
 	AS 'MODULE_PATHNAME', 'l2fuse_evaluate_accum'
-	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION evaluate_accum(internal, bytea, anyarray, boolean) IS
 	'transition function of evaluate';
 
