@@ -693,11 +693,17 @@ FitLogLoss(const FuseState *state, double *weights, double *scores)
 
 	l2_simplex_log_loss(a, state->rows, k, state->opt.tol, state->opt.max_iter,
 						HugeAlloc, CurrentMemoryContext, weights, &fit);
-	if (!fit.converged)
+	if (!fit.converged && fit.iterations >= state->opt.max_iter)
 		ereport(WARNING,
 				(errmsg("fit_ensemble log_loss stopped at max_iter = %d before tol = %g; "
 						"achieved Frank-Wolfe gap %.2g",
 						state->opt.max_iter, state->opt.tol, fit.gap)));
+	else if (!fit.converged)
+		ereport(WARNING,
+				(errmsg("fit_ensemble log_loss stopped after %d iterations before tol = %g; "
+						"achieved Frank-Wolfe gap %.2g",
+						fit.iterations, state->opt.tol, fit.gap),
+				 errdetail("No step improved the held-out log loss at rounding level.")));
 	elog(DEBUG1, "fit_ensemble log_loss: objective %.17g, Frank-Wolfe gap %.3g "
 		 "after %d iterations", fit.objective, fit.gap, fit.iterations);
 }
