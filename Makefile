@@ -39,8 +39,7 @@ PG_CPPFLAGS += -I$(srcdir)/src
 
 # Our own sources build warning-free; PostgreSQL's headers trip
 # -Wunused-parameter and -Wsign-compare under -Wextra, so those two stay off.
-PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
-	-Wno-missing-field-initializers
+PG_CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare
 
 # No LLVM bitcode: JIT inlining of these functions gains nothing, and it
 # would make clang a build dependency.
