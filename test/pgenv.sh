@@ -12,7 +12,7 @@ set -o pipefail
 L2F_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 L2F_PGMAJOR=15
 L2F_PYTHON=/usr/bin/python3
-L2F_APT_PACKAGES="postgresql-$L2F_PGMAJOR postgresql-server-dev-$L2F_PGMAJOR libopenblas-dev make gcc"
+L2F_APT_PACKAGES="postgresql-$L2F_PGMAJOR postgresql-server-dev-$L2F_PGMAJOR libopenblas-dev zlib1g-dev make gcc"
 L2F_APT_PYTHON="python3-sklearn python3-scipy python3-numpy python3-psycopg2 liblinear-tools"
 
 say() { printf '%s\n' "l2fuse: $*" >&2; }
@@ -127,7 +127,7 @@ start_cluster()
 	cat >>"$L2F_TMP/data/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$L2F_TMP/sock'
-port = 5432
+port = 54315
 fsync = off
 max_worker_processes = 8
 max_parallel_workers_per_gather = 2
@@ -138,6 +138,6 @@ CONF
 	as_pg "$L2F_INST_BINDIR/pg_ctl" -D "$L2F_TMP/data" -l "$L2F_TMP/log/server.log" -w start >/dev/null ||
 		{ cat "$L2F_TMP/log/server.log" >&2; die "server did not start"; }
 
-	export PGHOST=$L2F_TMP/sock PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
+	export PGHOST=$L2F_TMP/sock PGPORT=54315 PGUSER=postgres PGDATABASE=postgres
 	export L2F_SERVER_LOG=$L2F_TMP/log/server.log
 }
