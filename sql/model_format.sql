@@ -118,8 +118,15 @@ SELECT pg_temp.try('calibrated logistic', pg_temp.fix(pg_temp.put(pg_temp.m('lr'
 SELECT pg_temp.try('inf platt_b', pg_temp.fix(pg_temp.put(pg_temp.m('lr'), 146, '000000000000f0ff')));
 SELECT pg_temp.try('payload byte extra', pg_temp.fix(pg_temp.m('lr') || '\x00'::bytea));
 SELECT pg_temp.try('payload byte short', pg_temp.fix(substr(pg_temp.m('lr'), 1, 157)));
--- A standardized model with a zero scale.
-SELECT pg_temp.try('zero scale', pg_temp.fix(pg_temp.put(pg_temp.m('svm_cal'), 60 + 4 + 48, '0000000000000000')));
+-- A standardized model, svm_cal with 3 features: intercept at 20,
+-- coefficients at 28, lambda at 52, the four option bytes at 60, means at
+-- 64, scales at 88 and class_weight_pos at 112.  Its scales are 1, 1, 4.
+SELECT encode(substr(pg_temp.m('svm_cal'), 89, 24), 'hex') AS scales;
+SELECT pg_temp.try('zero scale', pg_temp.fix(pg_temp.put(pg_temp.m('svm_cal'), 88, '0000000000000000')));
+SELECT pg_temp.try('negative third scale', pg_temp.fix(pg_temp.put(pg_temp.m('svm_cal'), 104, '000000000000f0bf')));
+SELECT pg_temp.try('NaN second mean', pg_temp.fix(pg_temp.put(pg_temp.m('svm_cal'), 72, '000000000000f87f')));
+-- The class weights follow the standardization arrays.
+SELECT pg_temp.try('zero class weight after scales', pg_temp.fix(pg_temp.put(pg_temp.m('svm_cal'), 112, '0000000000000000')));
 
 -- Ensemble fields, behind a valid top-level checksum.
 SELECT pg_temp.try('0 members', pg_temp.fix(pg_temp.put(pg_temp.m('soft'), 20, '00000000')));
