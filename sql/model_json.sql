@@ -111,16 +111,17 @@ SELECT pg_temp.err($$SELECT l2fuse.model_from_json('{"kind": "ensemble", "member
 CREATE TEMP TABLE copy_src AS SELECT name, model FROM m;
 CREATE TEMP TABLE copy_bin (LIKE copy_src);
 CREATE TEMP TABLE copy_txt (LIKE copy_src);
--- The files go to the throw-away cluster's data directory.
-DO $$
-DECLARE
-	dir text := current_setting('data_directory');
-BEGIN
-	EXECUTE format('COPY copy_src TO %L (FORMAT binary)', dir || '/l2fuse_models.bin');
-	EXECUTE format('COPY copy_bin FROM %L (FORMAT binary)', dir || '/l2fuse_models.bin');
-	EXECUTE format('COPY copy_src TO %L', dir || '/l2fuse_models.txt');
-	EXECUTE format('COPY copy_txt FROM %L', dir || '/l2fuse_models.txt');
-END $$;
+-- psql's \copy reads and writes the files in the client, with no server
+-- privilege.  They go to the results directory that pg_regress creates in
+-- its output directory, PG_ABS_BUILDDIR; \copy expands no variables, so
+-- psql changes into that directory first.
+\getenv abs_builddir PG_ABS_BUILDDIR
+\set results_dir :abs_builddir '/results'
+\cd :results_dir
+\copy copy_src TO 'l2fuse_models.bin' (FORMAT binary)
+\copy copy_bin FROM 'l2fuse_models.bin' (FORMAT binary)
+\copy copy_src TO 'l2fuse_models.txt'
+\copy copy_txt FROM 'l2fuse_models.txt'
 SELECT count(*) AS models,
 	count(*) FILTER (WHERE b.model = s.model) AS binary_identical,
 	count(*) FILTER (WHERE t.model = s.model) AS text_identical,
