@@ -98,6 +98,112 @@ FROM (SELECT l2fuse.evaluate(
 			AS avg_ll
 	  FROM ev1) s;
 
+-- Ensembles built from models of this suite: a soft vote of m2, a second
+-- logistic model and a calibrated SVM, weights 3:1:2; a hard vote of m2,
+-- the second logistic model and an SVM without calibration, weights 2:1:1,
+-- so that the positive share is a multiple of 1/4 and 1/2 is a tie.
+CREATE TEMP TABLE ev_members AS
+SELECT (SELECT model FROM m2) AS lr1,
+	l2fuse.model_from_json('{"kind":"logistic","coefficients":[-0.5,1.5],"intercept":-0.4}') AS lr2,
+	l2fuse.model_from_json('{"kind":"svm","coefficients":[1,1],"intercept":0.1,
+		"calibration":{"calibrated":true,"platt_a":-1.5}}') AS svm_cal,
+	l2fuse.model_from_json('{"kind":"svm","coefficients":[1,-2],"intercept":0}') AS svm;
+CREATE TEMP TABLE ev_ens AS
+SELECT 'soft' AS voting, l2fuse.ensemble(ARRAY[lr1, lr2, svm_cal], '{3,1,2}', 'soft') AS model
+FROM ev_members
+UNION ALL
+SELECT 'hard', l2fuse.ensemble(ARRAY[lr1, lr2, svm], '{2,1,1}', 'hard') FROM ev_members;
+
+-- Each row scored one at a time by predict_proba and predict.
+CREATE TEMP TABLE ev_ens_rows AS
+SELECT e.voting, r.i, r.y, l2fuse.predict_proba(e.model, r.x) AS p,
+	l2fuse.predict(e.model, r.x) AS pred
+FROM ev_ens e, ev2 r;
+
+-- The ensembles' probabilities are what their members give: the weighted
+-- mean of the members' probabilities (soft), the weighted share of positive
+-- member predictions (hard, exact in binary).  predict is p >= 0.5.
+SELECT s.voting,
+	max(abs(s.p - CASE s.voting
+		WHEN 'soft' THEN (3 * l2fuse.predict_proba(lr1, r.x) + l2fuse.predict_proba(lr2, r.x)
+						  + 2 * l2fuse.predict_proba(svm_cal, r.x)) / 6
+		ELSE (2 * l2fuse.predict(lr1, r.x)::int + l2fuse.predict(lr2, r.x)::int
+			  + l2fuse.predict(svm, r.x)::int) / 4.0 END)) <= 1e-15 AS members_agree,
+	bool_and(s.pred = (s.p >= 0.5)) AS predict_at_half,
+	count(*) FILTER (WHERE s.p = 0.5) AS ties,
+	count(*) FILTER (WHERE s.p IN (0, 1)) AS unanimous
+FROM ev_ens_rows s JOIN ev2 r USING (i), ev_members
+GROUP BY s.voting ORDER BY s.voting;
+
+-- The metrics from those rows with plain SQL: counts of the confusion
+-- matrix; log loss with p clipped to [2^-52, 1 - 2^-52]; the Brier score;
+-- ROC AUC from the rank sum of the positives (ties at their mean rank);
+-- average precision as the sum over distinct scores, highest first, of
+-- (positives at that score / all positives) * precision at that score.
+CREATE TEMP TABLE ev_ens_expected AS
+WITH c AS (
+	SELECT voting, count(*) AS n, count(*) FILTER (WHERE y) AS positives,
+		count(*) FILTER (WHERE pred AND y) AS tp, count(*) FILTER (WHERE pred AND NOT y) AS fp,
+		count(*) FILTER (WHERE NOT pred AND NOT y) AS tn,
+		count(*) FILTER (WHERE NOT pred AND y) AS fn,
+		avg(-ln(CASE WHEN y THEN least(greatest(p, 2 ^ -52), 1 - 2 ^ -52)
+				ELSE 1 - least(greatest(p, 2 ^ -52), 1 - 2 ^ -52) END)) AS log_loss,
+		avg((p - y::int) ^ 2) AS brier
+	FROM ev_ens_rows GROUP BY voting),
+ranked AS (
+	SELECT voting, y,
+		rank() OVER (PARTITION BY voting ORDER BY p)
+			+ (count(*) OVER (PARTITION BY voting, p) - 1) / 2.0 AS r
+	FROM ev_ens_rows),
+auc AS (
+	SELECT voting, sum(r) FILTER (WHERE y) AS rank_sum FROM ranked GROUP BY voting),
+thresholds AS (
+	SELECT voting, p, count(*) FILTER (WHERE y) AS tp_at, count(*) AS n_at
+	FROM ev_ens_rows GROUP BY voting, p),
+cum AS (
+	SELECT voting, tp_at,
+		sum(tp_at) OVER (PARTITION BY voting ORDER BY p DESC) AS tp_cum,
+		sum(n_at) OVER (PARTITION BY voting ORDER BY p DESC) AS n_cum
+	FROM thresholds),
+ap AS (
+	SELECT cum.voting, sum(tp_at::float8 / c.positives * tp_cum / n_cum) AS average_precision
+	FROM cum JOIN c USING (voting) GROUP BY cum.voting)
+SELECT voting, jsonb_build_object(
+	'n', n, 'positives', positives, 'skipped', 0, 'scores', 'probability',
+	'tp', tp, 'fp', fp, 'tn', tn, 'fn', fn,
+	'accuracy', (tp + tn)::float8 / n,
+	'precision', tp::float8 / (tp + fp),
+	'recall', tp::float8 / (tp + fn),
+	'f1', 2 * tp::float8 / (2 * tp + fp + fn),
+	'log_loss', log_loss, 'brier', brier,
+	'roc_auc', (rank_sum - positives * (positives + 1) / 2.0)::float8 / (positives * (n - positives)),
+	'average_precision', average_precision) AS expected
+FROM c JOIN auc USING (voting) JOIN ap USING (voting);
+
+-- evaluate over each ensemble equals that, every number within 1e-12 and
+-- every other field exactly; the keys nobody computed above are listed.
+SELECT voting,
+	ARRAY(SELECT k FROM jsonb_each(x.expected) AS t(k, v)
+		  WHERE NOT coalesce(CASE jsonb_typeof(v)
+				WHEN 'number' THEN abs((v #>> '{}')::float8 - (e ->> k)::float8) <= 1e-12
+				ELSE v = e -> k END, false)
+		  ORDER BY k) AS mismatched,
+	ARRAY(SELECT k FROM jsonb_object_keys(e) AS k WHERE NOT x.expected ? k ORDER BY k)
+		AS unchecked
+FROM ev_ens_expected x
+	JOIN (SELECT voting, l2fuse.evaluate(model, r.x, r.y) AS e FROM ev_ens, ev2 r GROUP BY voting) g
+	USING (voting)
+ORDER BY voting;
+-- The values checked, to 10 digits.
+SELECT voting, (expected ->> 'tp')::int AS tp, (expected ->> 'fp')::int AS fp,
+	(expected ->> 'tn')::int AS tn, (expected ->> 'fn')::int AS fn,
+	round((expected ->> 'accuracy')::numeric, 10) AS accuracy,
+	round((expected ->> 'log_loss')::numeric, 10) AS log_loss,
+	round((expected ->> 'brier')::numeric, 10) AS brier,
+	round((expected ->> 'roc_auc')::numeric, 10) AS roc_auc,
+	round((expected ->> 'average_precision')::numeric, 10) AS average_precision
+FROM ev_ens_expected ORDER BY voting;
+
 -- Probabilities and decision values do not mix in one aggregate.
 SELECT l2fuse.evaluate(m, ARRAY[x], y)
 FROM ev1,
