@@ -6,6 +6,9 @@
 -- so that it belongs to the extension and DROP EXTENSION removes it.
 CREATE SCHEMA l2fuse;
 COMMENT ON SCHEMA l2fuse IS 'l2fuse: in-database L2-regularized linear classifiers';
+-- Every role may use the functions, as with objects in a default schema; the
+-- schema itself belongs to the bootstrap superuser in a trusted install.
+GRANT USAGE ON SCHEMA l2fuse TO PUBLIC;
 SET LOCAL search_path = l2fuse, pg_catalog;
 
 ---------------------------------------------------------------------------
