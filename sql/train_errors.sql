@@ -78,8 +78,31 @@ SELECT l2fuse.logistic_regression(array_fill(i::float8, ARRAY[100]), i % 2 = 0)
 FROM generate_series(1, 1000) i;
 SELECT pg_temp.state($$SELECT l2fuse.logistic_regression(array_fill(i::float8, ARRAY[100]),
   i % 2 = 0) FROM generate_series(1, 1000) i$$);
+-- A small limit is reached by rows, not by a chunk's slack: 40 rows of 4096
+-- features (1.3 MB) train within 2 MB, and 70 rows do not.
+SET l2fuse.max_train_memory = '2MB';
+SELECT l2fuse.model_info(l2fuse.logistic_regression(array_fill(i::float8, ARRAY[4096]),
+  i % 2 = 0))->'training'->'rows_used' AS rows_used FROM generate_series(1, 40) i;
+SELECT l2fuse.logistic_regression(array_fill(i::float8, ARRAY[4096]), i % 2 = 0)
+FROM generate_series(1, 70) i;
 RESET l2fuse.max_train_memory;
 SHOW l2fuse.max_train_memory;
+
+-- Weights that would overflow the objective: an error, not a non-finite model.
+SELECT l2fuse.logistic_regression(ARRAY[i::float8], i % 2 = 0, 1e307::float8, '{}')
+FROM generate_series(1, 40) i;
+SELECT l2fuse.linear_svm(ARRAY[i::float8], i % 2 = 0, 1e308::float8, '{}')
+FROM generate_series(1, 4) i;
+SELECT l2fuse.logistic_regression(ARRAY[i::float8], i % 2 = 0, 1::float8,
+  '{"class_weight": {"true": 1e308, "false": 1e308}}') FROM generate_series(1, 4) i;
+-- ... while only their ratio to lambda matters: weights 1e200 and lambda 1e200
+-- give the coefficients of weights 1 and lambda 1.
+SELECT max(abs(a - b)) < 1e-9 AS same
+FROM unnest(
+  (SELECT l2fuse.coefficients(l2fuse.logistic_regression(ARRAY[i::float8, (i % 7)::float8],
+     i % 3 = 0, 1e200::float8, '{"lambda": 1e200}')) FROM generate_series(1, 50) i),
+  (SELECT l2fuse.coefficients(l2fuse.logistic_regression(ARRAY[i::float8, (i % 7)::float8],
+     i % 3 = 0, 1::float8, '{"lambda": 1}')) FROM generate_series(1, 50) i)) AS u(a, b);
 
 -- max_iter reached: a warning, and the model records it.
 SELECT l2fuse.model_info(l2fuse.logistic_regression(f, l, '{"max_iter": 1, "lambda": 0.001}'))

@@ -91,12 +91,17 @@ FuseStateAdopt(FuseState *state, int32 nmembers, int32 nfeatures,
 	state->opt = *opt;
 }
 
-/* A new chunk for the state's member count, linked at the tail. */
+/*
+ * A new chunk for the state's member count, linked at the tail; no larger
+ * than l2fuse.max_train_memory still has room for (one row at least).
+ */
 static FuseChunk *
 FuseChunkAppend(FuseState *state)
 {
 	int32		k = state->nmembers;
-	int32		cap = Max(1, FUSE_CHUNK_BYTES / (1 + 16 * k));
+	int64		room = ((int64) l2fuse_max_train_memory_kb * 1024 - state->bytes -
+						2 * MAXALIGN(sizeof(FuseChunk))) / (1 + 16 * k);
+	int32		cap = (int32) Max(1, Min(FUSE_CHUNK_BYTES / (1 + 16 * k), room));
 	Size		size = MAXALIGN(sizeof(FuseChunk)) + 2 * sizeof(double) * (Size) cap * k
 		+ MAXALIGN(cap);
 	char	   *mem;

@@ -302,6 +302,10 @@ l2_work_init(L2Work *wk, const L2Problem *prob, const L2Hooks *hooks)
 			break;
 	}
 
+	/* the objective and its derivatives must stay far from overflow */
+	if (!(wpos * wk->cw_pos + wneg * wk->cw_neg <= L2_MAX_WEIGHT_TOTAL))
+		return L2_ERR_RANGE;
+
 	choose_transform(wk);
 
 	for (row = 0; row < wk->n; row++)

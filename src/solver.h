@@ -27,6 +27,13 @@
 /* Largest number of features a problem may have. */
 #define L2_MAX_FEATURES 4096
 
+/*
+ * Largest sum of row weights times class weights: far enough below
+ * DBL_MAX that losses, gradients and Hessians of any fit stay finite.
+ * Only the weights' ratio to lambda matters, so larger ones can be scaled.
+ */
+#define L2_MAX_WEIGHT_TOTAL 1e250
+
 /* A run of training rows stored contiguously. */
 typedef struct L2Segment
 {
@@ -93,7 +100,8 @@ typedef enum L2Status
 	L2_OK = 0,
 	L2_ERR_NO_ROWS,				/* no row has a positive weight */
 	L2_ERR_ONE_CLASS,			/* rows of only one class have positive weight */
-	L2_ERR_INVALID				/* bad problem parameters */
+	L2_ERR_INVALID,				/* bad problem parameters */
+	L2_ERR_RANGE				/* weights sum past L2_MAX_WEIGHT_TOTAL */
 } L2Status;
 
 /* Solve the problem; on L2_OK, *fit is filled (arrays from hooks->alloc). */

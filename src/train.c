@@ -134,15 +134,20 @@ AddChunk(TrainState *state, int64 cap)
 }
 
 /*
- * Size of the next chunk: 1/8 of the rows so far, within [64 rows, 8 MB].
+ * Size of the next chunk: 1/8 of the rows so far, within [64 rows, 8 MB],
+ * and no more than l2fuse.max_train_memory still has room for (one row at
+ * least), so that a small limit is reached by rows, not by a chunk's slack.
  */
 static int64
 NextChunkRows(const TrainState *state)
 {
 	int64		maxrows = Max(1, CHUNK_MAX_BYTES / (int64) RowBytes(state->d));
 	int64		rows = Max(CHUNK_MIN_ROWS, state->nrows / 8);
+	Size		limit = (Size) l2fuse_max_train_memory_kb * 1024;
+	Size		used = state->bytes + MAXALIGN(sizeof(TrainChunk));
+	int64		room = used < limit ? (int64) ((limit - used) / RowBytes(state->d)) : 0;
 
-	return Min(rows, maxrows);
+	return Max(1, Min(Min(rows, maxrows), room));
 }
 
 /*
@@ -678,6 +683,25 @@ OneClassError(const TrainState *state)
 }
 
 /*
+ * Error unless the solver's result is finite, as a model must be.
+ */
+static void
+CheckFiniteFit(const L2Fit *fit, int32 d)
+{
+	bool		finite = isfinite(fit->intercept) && isfinite(fit->objective) &&
+		isfinite(fit->optimality);
+
+	for (int j = 0; j < d && finite; j++)
+		finite = isfinite(fit->coef[j]);
+	if (!finite)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("training did not produce a finite model"),
+				 errdetail("The solver's coefficients, intercept or objective overflowed."),
+				 errhint("Rescale the features or the row and class weights toward 1.")));
+}
+
+/*
  * Final function: solve and encode.  NULL when no row was used.
  */
 PG_FUNCTION_INFO_V1(l2fuse_train_finalfn);
@@ -744,8 +768,17 @@ l2fuse_train_finalfn(PG_FUNCTION_ARGS)
 	st = l2_fit(&prob, &hooks, &fit);
 	if (st == L2_ERR_ONE_CLASS)
 		OneClassError(state);
+	if (st == L2_ERR_RANGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("training row weights are too large"),
+				 errdetail("Row weights times class weights sum to more than %g.",
+						   L2_MAX_WEIGHT_TOTAL),
+				 errhint("Only the ratio of the weights to lambda matters: divide the weights "
+						 "and lambda by the same factor.")));
 	if (st != L2_OK)
 		elog(ERROR, "training failed with solver status %d", (int) st);
+	CheckFiniteFit(&fit, state->d);
 
 	model.kind = state->kind;
 	model.nfeatures = state->d;
