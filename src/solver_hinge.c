@@ -91,9 +91,14 @@ extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, cons
 #define L2_QP_MAX_ITER 50000
 #endif
 
-/* Largest working set and number of rounds of its active-set finish. */
+/*
+ * Largest working set, number of rounds and work of the active-set finish:
+ * its solves may cost as much as L2_ACTIVE_BUDGET passes over the data
+ * (n p^2 flops each), after which the next, narrower stage is cheaper.
+ */
 #define L2_ACTIVE_MAX_ROWS 1024
 #define L2_ACTIVE_MAX_ROUNDS 2000
+#define L2_ACTIVE_BUDGET 40.0
 /* A face residual within this many ulps of its terms is rounding. */
 #define L2_ACTIVE_ROUNDING 1e3
 
@@ -484,7 +489,7 @@ face_scratch(const L2Work *wk, FaceScratch *fs, int mmax)
  *
  * Returns false, leaving the polish to fail and the next stage to narrow
  * the margin set, when F outgrows L2_ACTIVE_MAX_ROWS, the rounds exceed
- * L2_ACTIVE_MAX_ROUNDS, a row that just joined F leaves it at once (the
+ * L2_ACTIVE_MAX_ROUNDS or their work L2_ACTIVE_BUDGET passes, a row that just joined F leaves it at once (the
  * method would cycle), no direction descends, or LAPACK fails.
  */
 static bool
@@ -495,6 +500,7 @@ margin_active_set(const L2Work *wk, FaceScratch *fs, const double *K, const doub
 	bool	   *inF = l2_alloc(wk, sizeof(bool) * k);
 	double	   *dir = l2_alloc(wk, sizeof(double) * k);
 	double		tau = 0;
+	double		budget = L2_ACTIVE_BUDGET * (double) wk->n * wk->p * wk->p;
 	int			joined = -1;
 
 	for (int a = 0; a < k; a++)
@@ -526,6 +532,11 @@ margin_active_set(const L2Work *wk, FaceScratch *fs, const double *K, const doub
 		if (nf > L2_ACTIVE_MAX_ROWS || (nf == 0 && icpt))
 			return false;
 		m = nf + (icpt ? 1 : 0);
+
+		/* a solve costs about 10 m^3: stop within a few data passes' work */
+		budget -= 10.0 * m * m * m;
+		if (budget < 0)
+			return false;
 
 		if (nf > 0)
 		{
