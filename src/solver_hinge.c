@@ -489,8 +489,9 @@ face_scratch(const L2Work *wk, FaceScratch *fs, int mmax)
  *
  * Returns false, leaving the polish to fail and the next stage to narrow
  * the margin set, when F outgrows L2_ACTIVE_MAX_ROWS, the rounds exceed
- * L2_ACTIVE_MAX_ROUNDS or their work L2_ACTIVE_BUDGET passes, a row that just joined F leaves it at once (the
- * method would cycle), no direction descends, or LAPACK fails.
+ * L2_ACTIVE_MAX_ROUNDS or their work L2_ACTIVE_BUDGET passes, a row that
+ * just joined F leaves it at once (the method would cycle), no direction
+ * descends, or LAPACK fails.
  */
 static bool
 margin_active_set(const L2Work *wk, FaceScratch *fs, const double *K, const double *y,

@@ -15,22 +15,10 @@
 #include <stdlib.h>
 
 #include "fusion.h"
+#include "test_util.h"
 
 #define TOL 1e-12
 #define MAX_ITER 1000
-
-static int	failures = 0;
-
-/* Report a failed check. */
-static void
-Check(int ok, const char *what, double got, double want)
-{
-	if (!ok)
-	{
-		printf("FAILED %s: got %.17g, want %.17g\n", what, got, want);
-		failures++;
-	}
-}
 
 /* The solver's scratch memory; freed when the test process ends. */
 static void *
@@ -38,14 +26,6 @@ Alloc(size_t size, void *ctx)
 {
 	(void) ctx;
 	return calloc(1, size ? size : 1);
-}
-
-/* Deterministic uniform numbers in [0, 1) (a 64-bit LCG, top 53 bits). */
-static double
-Uniform(unsigned long long *state)
-{
-	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (double) (*state >> 11) / 9007199254740992.0;
 }
 
 static double

@@ -15,8 +15,7 @@
 #include <stdlib.h>
 
 #include "solver.h"
-
-static int	failures = 0;
+#include "test_util.h"
 
 /* Solver memory; freed when the test process ends. */
 static void *
@@ -28,14 +27,6 @@ Alloc(size_t size, void *ctx)
 	if (p == NULL)
 		abort();
 	return p;
-}
-
-/* Deterministic uniform numbers in [0, 1) (a 64-bit LCG, top 53 bits). */
-static double
-Uniform(unsigned long long *state)
-{
-	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (double) (*state >> 11) / 9007199254740992.0;
 }
 
 /* A standard normal number (Box-Muller). */

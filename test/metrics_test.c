@@ -11,27 +11,7 @@
 #include <stdlib.h>
 
 #include "metrics.h"
-
-static int	failures = 0;
-
-/* Report a failed check. */
-static void
-Check(int ok, const char *what, double got, double want)
-{
-	if (!ok)
-	{
-		printf("FAILED %s: got %.17g, want %.17g\n", what, got, want);
-		failures++;
-	}
-}
-
-/* Deterministic uniform numbers in [0, 1) (a 64-bit LCG, top 53 bits). */
-static double
-Uniform(unsigned long long *state)
-{
-	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (double) (*state >> 11) / 9007199254740992.0;
-}
+#include "test_util.h"
 
 /* AUC by comparing every positive with every negative: ties count 1/2. */
 static double
