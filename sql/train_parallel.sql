@@ -58,3 +58,26 @@ FROM tp WHERE i % 1000 = 7;
 SELECT g, pg_temp.mdiff(m, (SELECT l2fuse.logistic_regression(f, l) FROM tp WHERE tp.g = p.g))
   < 1e-9 AS same_group
 FROM p_groups p ORDER BY g;
+
+-- A worker that sees no rows, shown by the plan: on a one-page table one
+-- worker scans every row and the other none (its state is NULL), and the
+-- model equals the serial one exactly.
+CREATE FUNCTION pg_temp.worker_rows(stmt text) RETURNS bigint[] AS $$
+DECLARE
+  plan jsonb;
+BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, VERBOSE, FORMAT JSON) ' || stmt INTO plan;
+  RETURN ARRAY(SELECT (w ->> 'Actual Rows')::bigint
+               FROM jsonb_path_query(plan, 'strict $.** ? (@."Node Type" == "Seq Scan").Workers[*]') w
+               ORDER BY 1);
+END $$ LANGUAGE plpgsql;
+SET max_parallel_workers_per_gather = 2;
+CREATE TABLE tp_one_page AS SELECT * FROM tp WHERE i <= 40;
+ALTER TABLE tp_one_page SET (parallel_workers = 2);
+ANALYZE tp_one_page;
+SELECT pg_relation_size('tp_one_page') / current_setting('block_size')::int AS pages;
+SELECT pg_temp.worker_rows('CREATE TABLE tp_one_parallel AS
+  SELECT l2fuse.logistic_regression(f, l) AS m FROM tp_one_page') AS worker_rows;
+SET max_parallel_workers_per_gather = 0;
+SELECT p.m = l2fuse.logistic_regression(f, l) AS same_bytes
+FROM tp_one_page, tp_one_parallel p GROUP BY p.m;
