@@ -59,12 +59,16 @@ l2_fit(const L2Problem *prob, const L2Hooks *hooks, L2Fit *fit)
 			return L2_ERR_INVALID;
 	}
 
-	if (!res.converged)
-		l2_warn(&wk, res.iterations >= prob->max_iter ?
-				"solver reached max_iter = %d before tol = %g; achieved %.2g" :
-				"solver stopped after %d iterations before tol = %g; achieved %.2g",
-				res.iterations >= prob->max_iter ? prob->max_iter : res.iterations,
-				prob->tol, res.optimality);
+	if (!res.converged && res.iterations >= prob->max_iter)
+		l2_warn(&wk, "solver reached max_iter = %d before tol = %g; achieved %.2g",
+				prob->max_iter, prob->tol, res.optimality);
+	else if (!res.converged)
+		l2_warn(&wk, "solver stopped after %d iteration%s before tol = %g, %s; achieved %.2g",
+				res.iterations, res.iterations == 1 ? "" : "s", prob->tol,
+				prob->loss == L2_LOSS_HINGE ?
+				"as the smoothing continuation ran out of stages" :
+				"as no step decreased the objective at rounding level",
+				res.optimality);
 
 	fit->coef = l2_alloc(&wk, sizeof(double) * prob->d);
 	if (prob->standardize)
