@@ -164,6 +164,18 @@ NewState(L2ModelKind kind)
 }
 
 /*
+ * Error for options that differ between rows of one group.
+ */
+static void
+OptionsChangedError(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("training options must be the same on every row"),
+			 errdetail("The options argument changed within one group.")));
+}
+
+/*
  * Error unless this row's options equal the first row's.
  */
 static void
@@ -177,10 +189,7 @@ CheckSameOptions(const TrainState *state, Jsonb *options)
 		same = VARSIZE(options) == VARSIZE(state->raw_options) &&
 			memcmp(options, state->raw_options, VARSIZE(options)) == 0;
 	if (!same)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("training options must be the same on every row"),
-				 errdetail("The options argument changed within one group.")));
+		OptionsChangedError();
 }
 
 /*
@@ -197,10 +206,7 @@ CheckSameParsedOptions(const TrainOptions *a, const TrainOptions *b)
 		a->class_weight_neg != b->class_weight_neg || a->max_iter != b->max_iter ||
 		a->tol != b->tol || a->verbose != b->verbose || a->loss != b->loss ||
 		a->calibration != b->calibration || a->calibration_folds != b->calibration_folds)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("training options must be the same on every row"),
-				 errdetail("The options argument changed within one group.")));
+		OptionsChangedError();
 }
 
 /*
