@@ -600,15 +600,17 @@ margin_active_set(const L2Work *wk, FaceScratch *fs, const double *K, const doub
 				for (int e = 0; e < nf; e++)
 					dir[e] -= ysum / nf * y[F[e]];
 
-			/* exact line search along dir, cut at the first bound */
+			/* exact line search along dir (Q_FF is M0's leading block) */
 			for (int e = 0; e < nf; e++)
 			{
 				slope += g[F[e]] * dir[e];
 				for (int c = 0; c < nf; c++)
-					curv += dir[e] * y[F[e]] * y[F[c]] * K[(size_t) F[e] * k + F[c]] * dir[c];
+					curv += dir[e] * fs->M0[c * m + e] * dir[c];
 			}
 			if (!newton && !(slope < 0))
 				return false;
+
+			/* cut at the first bound */
 			step = newton ? 1.0 : (curv > 0 ? -slope / curv : INFINITY);
 			for (int e = 0; e < nf; e++)
 			{
