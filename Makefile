@@ -9,7 +9,8 @@ MODEL_OBJS = src/model.o src/model_score.o src/model_glue.o src/score.o \
 	src/model_json.o src/ensemble.o
 
 # training aggregates and solvers
-TRAIN_OBJS = src/objective.o src/solver_newton.o src/solver_hinge.o src/solver.o \
+TRAIN_OBJS = src/objective.o src/solver_threads.o src/solver_newton.o src/solver_hinge.o \
+	src/solver.o \
 	src/platt.o src/train_options.o src/train.o
 
 # ensembles and fitted fusion
@@ -34,7 +35,7 @@ REGRESS_EVAL = metrics metrics_errors metrics_parallel evaluate
 REGRESS = extension $(REGRESS_MODEL) $(REGRESS_TRAIN) $(REGRESS_FUSION) $(REGRESS_EVAL)
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
-SHLIB_LINK += -lopenblas -lz -lm
+SHLIB_LINK += -lopenblas -lz -lm -pthread
 PG_CPPFLAGS += -I$(srcdir)/src
 
 # Our own sources build warning-free; PostgreSQL's headers trip

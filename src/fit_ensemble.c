@@ -40,6 +40,7 @@
 
 #include "fusion.h"
 #include "fusion_state.h"
+#include "l2fuse.h"
 #include "metrics.h"
 #include "model_glue.h"
 #include "solver.h"
@@ -629,6 +630,7 @@ FitStacking(const FuseState *state, double *meta_coef, double *meta_intercept,
 	prob.class_weight_neg = 1.0;
 	prob.tol = state->opt.tol;
 	prob.max_iter = state->opt.max_iter;
+	prob.threads = l2fuse_solver_threads();
 	prob.fold = NULL;
 	prob.exclude_fold = -1;
 
@@ -636,6 +638,7 @@ FitStacking(const FuseState *state, double *meta_coef, double *meta_intercept,
 	hooks.alloc = HugeAlloc;
 	hooks.alloc_ctx = CurrentMemoryContext;
 	hooks.interrupt = SolverInterrupt;
+	hooks.pending = l2fuse_interrupt_pending;
 	hooks.warn = SolverWarn;
 
 	st = l2_fit(&prob, &hooks, &fit);

@@ -10,4 +10,13 @@
 /* l2fuse.max_train_memory: memory bound of training and metric states, kB */
 extern int	l2fuse_max_train_memory_kb;
 
+/* l2fuse.solver_threads: threads a solver's data passes may use, 0 = automatic */
+extern int	l2fuse_solver_threads_guc;
+
+/* Most threads the automatic setting picks. */
+#define L2FUSE_AUTO_THREADS_MAX 8
+
+extern int	l2fuse_solver_threads(void);
+extern bool l2fuse_interrupt_pending(void *arg);
+
 #endif							/* L2FUSE_H */

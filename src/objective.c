@@ -307,6 +307,7 @@ l2_work_init(L2Work *wk, const L2Problem *prob, const L2Hooks *hooks)
 		return L2_ERR_RANGE;
 
 	choose_transform(wk);
+	l2_parts_init(wk, prob->threads);
 
 	for (row = 0; row < wk->n; row++)
 		wk->s[row] *= wk->y[row] > 0 ? wk->cw_pos : wk->cw_neg;
@@ -336,32 +337,74 @@ l2_transform_row(const L2Work *wk, const double *x, double *out)
 }
 
 /*
- * Load the next block of transformed rows into wk->block; returns the
- * number of rows (0 at the end) and sets it->row0.
+ * Write the internal coordinates of the given rows (global indices in
+ * ascending order) to out, p values a row.
+ */
+void
+l2_gather_rows(const L2Work *wk, const int64_t *rows, int k, double *out)
+{
+	int			seg = 0;
+	int64_t		first = 0;
+
+	for (int a = 0; a < k; a++)
+	{
+		while (rows[a] >= first + wk->prob->seg[seg].n)
+			first += wk->prob->seg[seg++].n;
+		l2_transform_row(wk, wk->prob->seg[seg].x + (rows[a] - first) * wk->d,
+						 out + (size_t) a * wk->p);
+	}
+}
+
+/*
+ * Point it at the first row of part (see L2BlockIter).
+ */
+void
+l2_iter_part(const L2Work *wk, L2BlockIter *it, L2Part *part)
+{
+	int64_t		row = part->begin;
+
+	memset(it, 0, sizeof(*it));
+	it->part = part;
+	it->next = row;
+	while (it->seg < wk->prob->nseg && row >= wk->prob->seg[it->seg].n)
+		row -= wk->prob->seg[it->seg++].n;
+	it->off = row;
+}
+
+/*
+ * Load the next block of the part's transformed rows into its block;
+ * returns the number of rows (0 at the end, or when the part is told to
+ * stop) and sets it->row0.
  */
 int
 l2_next_block(L2Work *wk, L2BlockIter *it)
 {
+	int64_t		end = it->part->end;
+	double	   *block = it->part->block;
 	const L2Segment *seg;
-	int			cnt;
+	int64_t		cnt;
 
+	if (l2_part_stopped(wk, it->part))
+		return 0;
 	while (it->seg < wk->prob->nseg && it->off >= wk->prob->seg[it->seg].n)
 	{
 		it->seg++;
 		it->off = 0;
 	}
-	if (it->seg >= wk->prob->nseg)
+	if (it->seg >= wk->prob->nseg || it->next >= end)
 		return 0;
 
 	seg = &wk->prob->seg[it->seg];
-	cnt = seg->n - it->off < L2_BLOCK_ROWS ? (int) (seg->n - it->off) : L2_BLOCK_ROWS;
+	cnt = seg->n - it->off;
+	cnt = cnt < L2_BLOCK_ROWS ? cnt : L2_BLOCK_ROWS;
+	cnt = cnt < end - it->next ? cnt : end - it->next;
 	for (int r = 0; r < cnt; r++)
-		l2_transform_row(wk, seg->x + (it->off + r) * wk->d, wk->block + r * wk->p);
+		l2_transform_row(wk, seg->x + (it->off + r) * wk->d, block + r * wk->p);
+	it->block = block;
 	it->row0 = it->next;
 	it->off += cnt;
 	it->next += cnt;
-	l2_check_interrupt(wk);
-	return cnt;
+	return (int) cnt;
 }
 
 /*
@@ -407,18 +450,80 @@ l2_loss(L2SmoothLoss kind, double h, double m, double *val, double *d1, double *
 	}
 }
 
+/* Arguments of compute_z_part. */
+typedef struct ZArgs
+{
+	const double *v;
+	double	   *out;
+} ZArgs;
+
+/*
+ * out = X' v over one part's rows.
+ */
+static void
+compute_z_part(L2Work *wk, L2Part *part, void *arg)
+{
+	ZArgs	   *a = arg;
+	L2BlockIter it;
+	int			cnt;
+
+	l2_iter_part(wk, &it, part);
+	while ((cnt = l2_next_block(wk, &it)) > 0)
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, cnt, wk->p, 1.0, it.block, wk->p,
+					a->v, 1, 0.0, a->out + it.row0, 1);
+}
+
 /*
  * out = X' v: decision values in internal coordinates for every row.
  */
 void
 l2_compute_z(L2Work *wk, const double *v, double *out)
 {
-	L2BlockIter it = {0};
+	ZArgs		a = {v, out};
+
+	l2_run_parts(wk, compute_z_part, &a);
+}
+
+/* Arguments of xt_times_part. */
+typedef struct XtArgs
+{
+	const double *a;
+	const double *b;
+} XtArgs;
+
+/*
+ * part->g = X'^T (a b) over one part's rows.
+ */
+static void
+xt_times_part(L2Work *wk, L2Part *part, void *arg)
+{
+	XtArgs	   *x = arg;
+	L2BlockIter it;
 	int			cnt;
 
+	memset(part->g, 0, sizeof(double) * wk->p);
+	part->sum = 0;
+	l2_iter_part(wk, &it, part);
 	while ((cnt = l2_next_block(wk, &it)) > 0)
-		cblas_dgemv(CblasRowMajor, CblasNoTrans, cnt, wk->p, 1.0, wk->block, wk->p,
-					v, 1, 0.0, out + it.row0, 1);
+	{
+		for (int i = 0; i < cnt; i++)
+			part->r[i] = x->a[it.row0 + i] * x->b[it.row0 + i];
+		cblas_dgemv(CblasRowMajor, CblasTrans, cnt, wk->p, 1.0, it.block, wk->p,
+					part->r, 1, 1.0, part->g, 1);
+	}
+}
+
+/*
+ * u = X'^T (a b) for per-row arrays a and b (p values).
+ */
+void
+l2_xt_times(L2Work *wk, const double *a, const double *b, double *u)
+{
+	XtArgs		x = {a, b};
+
+	wk->parts[0].g = u;
+	l2_run_parts(wk, xt_times_part, &x);
+	(void) l2_parts_sum(wk, wk->p, false);
 }
 
 /*
@@ -457,6 +562,78 @@ l2_smooth_value(const L2Work *wk, L2SmoothLoss kind, double h, const double *z,
 	return sum + l2_penalty(wk, v);
 }
 
+/* Arguments of pass_part. */
+typedef struct PassArgs
+{
+	L2SmoothLoss kind;
+	double		h;
+	const double *dir;
+	double	   *q;
+	bool		hess;
+} PassArgs;
+
+/*
+ * The row sums of l2_pass over one part: loss into part->sum, the loss
+ * gradient into part->g and, when asked, the upper triangle of the loss
+ * Hessian into part->H.
+ */
+static void
+pass_part(L2Work *wk, L2Part *part, void *arg)
+{
+	PassArgs   *a = arg;
+	L2BlockIter it;
+	double	   *r = part->r;
+	int			p = wk->p;
+	int			cnt;
+
+	memset(part->g, 0, sizeof(double) * p);
+	if (a->hess)
+		memset(part->H, 0, sizeof(double) * p * p);
+	part->sum = 0;
+
+	l2_iter_part(wk, &it, part);
+	while ((cnt = l2_next_block(wk, &it)) > 0)
+	{
+		const double *s = wk->s + it.row0;
+		const double *y = wk->y + it.row0;
+		const double *z = wk->z + it.row0;
+		double	   *qb = a->dir ? a->q + it.row0 : NULL;
+		int			k = 0;
+
+		if (a->dir)
+			cblas_dgemv(CblasRowMajor, CblasNoTrans, cnt, p, 1.0, it.block, p,
+						a->dir, 1, 0.0, qb, 1);
+		for (int i = 0; i < cnt; i++)
+		{
+			double		val,
+						d1,
+						d2;
+
+			r[i] = 0;
+			if (s[i] == 0)
+				continue;
+			l2_loss(a->kind, a->h, y[i] * (a->dir ? z[i] + qb[i] : z[i]), &val, &d1, &d2);
+			part->sum += s[i] * val;
+			r[i] = s[i] * d1 * y[i];
+			if (a->hess && d2 > 0)
+			{
+				double		sq = sqrt(s[i] * d2);
+				const double *src = it.block + (size_t) i * p;
+				double	   *dst = part->block2 + (size_t) k * p;
+
+				for (int j = 0; j < p; j++)
+					dst[j] = sq * src[j];
+				k++;
+			}
+		}
+		cblas_dgemv(CblasRowMajor, CblasTrans, cnt, p, 1.0, it.block, p, r, 1, 1.0,
+					part->g, 1);
+		if (a->hess && k > 0)
+			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, k, 1.0, part->block2, p,
+						1.0, part->H, p);
+	}
+}
+
 /*
  * One pass over the rows at decision values z + q, where q = X' dir is
  * computed on the way into q when dir is not NULL (else q = 0, and z alone
@@ -472,55 +649,16 @@ double
 l2_pass(L2Work *wk, L2SmoothLoss kind, double h, const double *vt, const double *dir,
 		double *q, double *g, double *H)
 {
-	L2BlockIter it = {0};
-	double		r[L2_BLOCK_ROWS];
-	double		loss = 0;
+	PassArgs	a = {kind, h, dir, q, H != NULL};
+	double		loss;
 	int			p = wk->p;
-	int			cnt;
 
-	memset(g, 0, sizeof(double) * p);
+	wk->parts[0].g = g;
+	wk->parts[0].H = H;
 	if (H)
-		memset(H, 0, sizeof(double) * p * p);
-
-	while ((cnt = l2_next_block(wk, &it)) > 0)
-	{
-		const double *s = wk->s + it.row0;
-		const double *y = wk->y + it.row0;
-		const double *z = wk->z + it.row0;
-		double	   *qb = dir ? q + it.row0 : NULL;
-		int			k = 0;
-
-		if (dir)
-			cblas_dgemv(CblasRowMajor, CblasNoTrans, cnt, p, 1.0, wk->block, p,
-						dir, 1, 0.0, qb, 1);
-		for (int i = 0; i < cnt; i++)
-		{
-			double		val,
-						d1,
-						d2;
-
-			r[i] = 0;
-			if (s[i] == 0)
-				continue;
-			l2_loss(kind, h, y[i] * (dir ? z[i] + qb[i] : z[i]), &val, &d1, &d2);
-			loss += s[i] * val;
-			r[i] = s[i] * d1 * y[i];
-			if (H && d2 > 0)
-			{
-				double		sq = sqrt(s[i] * d2);
-				const double *src = wk->block + (size_t) i * p;
-				double	   *dst = wk->block2 + (size_t) k * p;
-
-				for (int j = 0; j < p; j++)
-					dst[j] = sq * src[j];
-				k++;
-			}
-		}
-		cblas_dgemv(CblasRowMajor, CblasTrans, cnt, p, 1.0, wk->block, p, r, 1, 1.0, g, 1);
-		if (H && k > 0)
-			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, k, 1.0, wk->block2, p,
-						1.0, H, p);
-	}
+		l2_parts_need_hess(wk);
+	l2_run_parts(wk, pass_part, &a);
+	loss = l2_parts_sum(wk, p, H != NULL);
 
 	for (int j = 0; j < wk->d; j++)
 		g[j] += wk->pen[j] * vt[j];
@@ -558,18 +696,8 @@ l2_gradient_norm_at_zero(L2Work *wk, L2SmoothLoss kind, double h)
 
 	if (wk->sy == NULL)
 	{
-		L2BlockIter it = {0};
-		double		r[L2_BLOCK_ROWS];
-		int			cnt;
-
 		wk->sy = l2_alloc(wk, sizeof(double) * wk->p);
-		while ((cnt = l2_next_block(wk, &it)) > 0)
-		{
-			for (int i = 0; i < cnt; i++)
-				r[i] = wk->s[it.row0 + i] * wk->y[it.row0 + i];
-			cblas_dgemv(CblasRowMajor, CblasTrans, cnt, wk->p, 1.0, wk->block, wk->p,
-						r, 1, 1.0, wk->sy, 1);
-		}
+		l2_xt_times(wk, wk->s, wk->y, wk->sy);
 	}
 	l2_loss(kind, h, 0.0, &val, &d1, &d2);
 	return fabs(d1) * l2_norm(wk->sy, wk->p);

@@ -27,6 +27,33 @@ typedef enum L2SmoothLoss
 	L2_SMOOTH_HUBER_HINGE		/* hinge smoothed quadratically over width h */
 } L2SmoothLoss;
 
+/*
+ * Rows at least this many per part before a pass is split over threads:
+ * below it a thread's start-up is not repaid, and small problems keep the
+ * single-threaded sums (and so the same rounding) on every machine.
+ */
+#define L2_PART_MIN_ROWS 16384
+
+/* Most extra memory, in bytes, the parts beyond the first may take. */
+#define L2_PART_MAX_BYTES ((size_t) 256 * 1024 * 1024)
+
+/*
+ * One contiguous range of rows that one thread passes over, with its own
+ * scratch and accumulators (see solver_threads.c).
+ */
+typedef struct L2Part
+{
+	int			index;			/* 0 runs on the calling thread */
+	int64_t		begin;			/* global rows [begin, end) */
+	int64_t		end;
+	double	   *block;			/* L2_BLOCK_ROWS x p transformed rows */
+	double	   *block2;			/* same size, scratch */
+	double	   *r;				/* L2_BLOCK_ROWS per-row scratch */
+	double	   *g;				/* p accumulator */
+	double	   *H;				/* p x p accumulator, allocated when needed */
+	double		sum;			/* scalar accumulator */
+} L2Part;
+
 /* A prepared problem: data view, transformation, per-row arrays. */
 typedef struct L2Work
 {
@@ -52,6 +79,9 @@ typedef struct L2Work
 	double	   *hdamped;		/* p x p damped Hessian */
 	bool		z_current;		/* z = X' v for the v l2_newton starts from */
 	double	   *sy;				/* p: X'^T (s y), or NULL until first needed */
+	int			nparts;			/* row ranges passes are split into, >= 1 */
+	L2Part	   *parts;
+	int			stop;			/* set when part 0 sees an interrupt pending */
 	double		wsum;			/* sum of row weights of rows used */
 	int64_t		rows_used;
 	int64_t		positives;
@@ -59,19 +89,26 @@ typedef struct L2Work
 	double		cw_neg;
 } L2Work;
 
-/* Iterates blocks of transformed rows. */
+/* Iterates blocks of one part's transformed rows (see l2_iter_part). */
 typedef struct L2BlockIter
 {
 	int			seg;
 	int64_t		off;			/* offset inside the segment */
 	int64_t		row0;			/* global index of the block's first row */
 	int64_t		next;			/* global index of the next row to load */
+	L2Part	   *part;
+	double	   *block;			/* the part's block, holding the last rows loaded */
 } L2BlockIter;
+
+/* Work on one part's rows, run on a thread of its own (solver_threads.c). */
+typedef void (*L2PartFn) (L2Work *wk, L2Part *part, void *arg);
 
 /* objective.c */
 extern void *l2_alloc(const L2Work *wk, size_t size);
 extern L2Status l2_work_init(L2Work *wk, const L2Problem *prob, const L2Hooks *hooks);
 extern int	l2_next_block(L2Work *wk, L2BlockIter *it);
+extern void l2_gather_rows(const L2Work *wk, const int64_t *rows, int k, double *out);
+extern void l2_iter_part(const L2Work *wk, L2BlockIter *it, L2Part *part);
 extern void l2_transform_row(const L2Work *wk, const double *x, double *out);
 extern void l2_check_interrupt(const L2Work *wk);
 extern void l2_warn(const L2Work *wk, const char *fmt,...) __attribute__((format(printf, 2, 3)));
@@ -86,8 +123,16 @@ extern double l2_pass(L2Work *wk, L2SmoothLoss kind, double h, const double *vt,
 extern void l2_grad_hess(L2Work *wk, L2SmoothLoss kind, double h, const double *v,
 						 double *g, double *H);
 extern double l2_gradient_norm_at_zero(L2Work *wk, L2SmoothLoss kind, double h);
+extern void l2_xt_times(L2Work *wk, const double *a, const double *b, double *u);
 extern double l2_norm(const double *a, int n);
 extern void l2_map_back(const L2Work *wk, const double *v, L2Fit *fit);
+
+/* solver_threads.c */
+extern void l2_parts_init(L2Work *wk, int threads);
+extern void l2_parts_need_hess(L2Work *wk);
+extern void l2_run_parts(L2Work *wk, L2PartFn fn, void *arg);
+extern bool l2_part_stopped(L2Work *wk, const L2Part *part);
+extern double l2_parts_sum(L2Work *wk, int len, bool hess);
 
 /* solver_newton.c */
 typedef struct L2NewtonResult

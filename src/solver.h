@@ -49,6 +49,7 @@ typedef struct L2Hooks
 	L2Alloc		alloc;			/* zeroed memory, or does not return */
 	void	   *alloc_ctx;
 	void		(*interrupt) (void *arg);	/* may not return (query cancel) */
+	bool		(*pending) (void *arg); /* whether interrupt has work; never throws */
 	void		(*trace) (void *arg, int iter, double objective, double optimality);
 	void		(*warn) (void *arg, const char *message);
 	void	   *arg;
@@ -69,6 +70,7 @@ typedef struct L2Problem
 	double		class_weight_neg;
 	double		tol;			/* relative gradient norm or relative duality gap */
 	int32_t		max_iter;		/* Newton iterations, all stages together */
+	int			threads;		/* threads a data pass may use; <= 1: the caller's only */
 
 	/*
 	 * Optional cross-validation mask: rows (numbered across segments in

@@ -133,18 +133,7 @@ hinge_primal(const L2Work *wk, const double *v, const double *z)
 static void
 dual_direction(L2Work *wk, const double *beta, double *u)
 {
-	L2BlockIter it = {0};
-	double		r[L2_BLOCK_ROWS];
-	int			cnt;
-
-	memset(u, 0, sizeof(double) * wk->p);
-	while ((cnt = l2_next_block(wk, &it)) > 0)
-	{
-		for (int i = 0; i < cnt; i++)
-			r[i] = beta[it.row0 + i] * wk->y[it.row0 + i];
-		cblas_dgemv(CblasRowMajor, CblasTrans, cnt, wk->p, 1.0, wk->block, wk->p,
-					r, 1, 1.0, u, 1);
-	}
+	l2_xt_times(wk, beta, wk->y, u);
 }
 
 /*
@@ -235,8 +224,6 @@ certify(L2Work *wk, double tau, const double *v, double *beta, double *u)
 	int			maxk = Min(L2_POLISH_MAX_ROWS, 4 * p + 256);
 	int64_t    *E = l2_alloc(wk, sizeof(int64_t) * maxk);
 	int			k = 0;
-	L2BlockIter it = {0};
-	int			cnt;
 
 	for (int64_t i = 0; i < wk->n; i++)
 	{
@@ -276,18 +263,17 @@ certify(L2Work *wk, double tau, const double *v, double *beta, double *u)
 			rhs[d] = -u[d];
 
 		/* columns: the transformed margin rows times their labels */
-		while (a < k && (cnt = l2_next_block(wk, &it)) > 0)
-			while (a < k && E[a] < it.row0 + cnt)
-			{
-				const double *row = wk->block + (E[a] - it.row0) * p;
-				double		ya = wk->y[E[a]];
+		l2_gather_rows(wk, E, k, A);
+		for (a = 0; a < k; a++)
+		{
+			double	   *col = A + (size_t) a * neq;
+			double		ya = wk->y[E[a]];
 
-				for (int j = 0; j < d; j++)
-					A[a * neq + j] = wk->pen[j] > 0 ? ya * row[j] / sqrt(wk->pen[j]) : 0;
-				if (p > d)
-					A[a * neq + d] = ya;
-				a++;
-			}
+			for (int j = 0; j < d; j++)
+				col[j] = wk->pen[j] > 0 ? ya * col[j] / sqrt(wk->pen[j]) : 0;
+			if (p > d)
+				col[d] = ya;
+		}
 
 		dgelsd_(&neq, &k, &one, A, &neq, rhs, &ldb, sv, &rcond, &rank, &wq, &lwork, &iwq,
 				&info);
@@ -695,8 +681,6 @@ polish(L2Work *wk, FaceScratch *fs, double h, double tau, const double *v, doubl
 	int64_t    *E = l2_alloc(wk, sizeof(int64_t) * maxk);
 	int			k = 0;
 	double		b = icpt ? v[d] : 0.0;
-	L2BlockIter it = {0};
-	int			cnt;
 
 	/* partition rows: below the margin (beta = s), on it (E), above (0) */
 	for (int64_t i = 0; i < wk->n; i++)
@@ -725,30 +709,18 @@ polish(L2Work *wk, FaceScratch *fs, double h, double tau, const double *v, doubl
 		double	   *bE = l2_alloc(wk, sizeof(double) * k);
 		double	   *gE = l2_alloc(wk, sizeof(double) * k);
 		double	   *t = l2_alloc(wk, sizeof(double) * d);
+		double	   *rows = l2_alloc(wk, sizeof(double) * k * p);
 		double		resid = 0;
-		int			a = 0;
 
 		/*
-		 * One pass: u of the fixed rows, and the margin rows scaled by
-		 * 1/sqrt(pen) per column.
+		 * u of the fixed rows, and the margin rows scaled by 1/sqrt(pen)
+		 * per column.
 		 */
-		memset(u, 0, sizeof(double) * p);
-		while ((cnt = l2_next_block(wk, &it)) > 0)
-		{
-			double		r[L2_BLOCK_ROWS];
-
-			for (int i = 0; i < cnt; i++)
-				r[i] = beta[it.row0 + i] * wk->y[it.row0 + i];
-			cblas_dgemv(CblasRowMajor, CblasTrans, cnt, p, 1.0, wk->block, p, r, 1, 1.0, u, 1);
-			while (a < k && E[a] < it.row0 + cnt)
-			{
-				const double *row = wk->block + (E[a] - it.row0) * p;
-
-				for (int j = 0; j < d; j++)
-					Gs[a * d + j] = wk->pen[j] > 0 ? row[j] / sqrt(wk->pen[j]) : 0.0;
-				a++;
-			}
-		}
+		dual_direction(wk, beta, u);
+		l2_gather_rows(wk, E, k, rows);
+		for (int a = 0; a < k; a++)
+			for (int j = 0; j < d; j++)
+				Gs[a * d + j] = wk->pen[j] > 0 ? rows[(size_t) a * p + j] / sqrt(wk->pen[j]) : 0.0;
 
 		/* the start: beta of the smoothed point */
 		for (int e = 0; e < k; e++)

@@ -76,6 +76,7 @@ typedef struct TrainState
 	Size		bytes;			/* chunk memory */
 	TrainChunk *head;
 	TrainChunk *tail;
+	MemoryContext adoptable_in;	/* set by deserialfn: chunks live in this context */
 } TrainState;
 
 /*
@@ -360,6 +361,23 @@ l2fuse_svm_transfn(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Establish the feature count of a combined state, or check that src's d
+ * matches it.
+ */
+static void
+CheckCombinedShape(TrainState *dst, int d)
+{
+	if (dst->d == 0)
+		dst->d = d;
+	else if (dst->d != d)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("training row has %d features, expected %d", d, dst->d),
+				 errdetail("Every row of one training set must have the same number of "
+						   "features.")));
+}
+
+/*
  * Append all rows of src to dst as one chunk (current memory context).
  */
 static void
@@ -371,14 +389,7 @@ AppendRows(TrainState *dst, const TrainState *src)
 
 	if (src->nrows == 0)
 		return;
-	if (dst->d == 0)
-		dst->d = d;
-	else if (dst->d != d)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("training row has %d features, expected %d", d, dst->d),
-				 errdetail("Every row of one training set must have the same number of "
-						   "features.")));
+	CheckCombinedShape(dst, d);
 
 	c = AddChunk(dst, src->nrows);
 	for (const TrainChunk *s = src->head; s; s = s->next)
@@ -391,6 +402,31 @@ AppendRows(TrainState *dst, const TrainState *src)
 	c->n = at;
 	dst->nrows += src->nrows;
 	dst->positives += src->positives;
+}
+
+/*
+ * Move the chunks of src, which live in dst's context, to the end of dst
+ * without copying; src is left empty.
+ */
+static void
+AdoptRows(TrainState *dst, TrainState *src)
+{
+	if (src->nrows == 0)
+		return;
+	CheckCombinedShape(dst, src->d);
+	CheckTrainMemory(dst, src->bytes);
+
+	if (dst->tail)
+		dst->tail->next = src->head;
+	else
+		dst->head = src->head;
+	dst->tail = src->tail;
+	dst->bytes += src->bytes;
+	dst->nrows += src->nrows;
+	dst->positives += src->positives;
+	src->head = src->tail = NULL;
+	src->bytes = 0;
+	src->nrows = src->positives = 0;
 }
 
 /*
@@ -424,7 +460,10 @@ l2fuse_train_combinefn(PG_FUNCTION_ARGS)
 		elog(ERROR, "cannot combine training states of different model kinds");
 	CheckSameParsedOptions(&s1->opt, &s2->opt);
 	s1->skipped += s2->skipped;
-	AppendRows(s1, s2);
+	if (s2->adoptable_in == aggctx)
+		AdoptRows(s1, s2);
+	else
+		AppendRows(s1, s2);
 	MemoryContextSwitchTo(old);
 
 	PG_RETURN_POINTER(s1);
@@ -592,6 +631,16 @@ l2fuse_train_deserialfn(PG_FUNCTION_ARGS)
 				d;
 	int64		nrows;
 	TrainChunk *c;
+	MemoryContext aggctx = NULL,
+				old;
+
+	/*
+	 * Build the state in the aggregate's context, where the combine
+	 * function can take its rows over without a copy.
+	 */
+	if (!AggCheckCallContext(fcinfo, &aggctx))
+		aggctx = CurrentMemoryContext;
+	old = MemoryContextSwitchTo(aggctx);
 
 	buf.data = VARDATA_ANY(b);
 	buf.len = VARSIZE_ANY_EXHDR(b);
@@ -637,6 +686,8 @@ l2fuse_train_deserialfn(PG_FUNCTION_ARGS)
 				BadState("A weight or label is out of range.");
 	}
 	pq_getmsgend(&buf);
+	state->adoptable_in = aggctx;
+	MemoryContextSwitchTo(old);
 
 	PG_RETURN_POINTER(state);
 }
@@ -764,10 +815,12 @@ l2fuse_train_finalfn(PG_FUNCTION_ARGS)
 	prob.class_weight_neg = o->class_weight_neg;
 	prob.tol = o->tol;
 	prob.max_iter = o->max_iter;
+	prob.threads = l2fuse_solver_threads();
 
 	hooks.alloc = SolverAlloc;
 	hooks.alloc_ctx = tmp;
 	hooks.interrupt = SolverInterrupt;
+	hooks.pending = l2fuse_interrupt_pending;
 	hooks.trace = o->verbose ? SolverTrace : NULL;
 	hooks.warn = SolverWarn;
 

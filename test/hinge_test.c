@@ -81,9 +81,10 @@ Run(const char *name, unsigned long long seed, int n, int d, int rank, int copie
 	double	   *w = NULL;
 	L2Segment	seg;
 	L2Problem	prob = {0};
-	L2Hooks		hooks = {Alloc, NULL, NULL, NULL, NULL, NULL};
+	L2Hooks		hooks = {0};
 	L2Fit		fit;
 
+	hooks.alloc = Alloc;
 	MakeData(seed, n, d, rank, copies, &x, &y);
 	if (weighted)
 	{

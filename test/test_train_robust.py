@@ -152,6 +152,50 @@ class TrainRobust(unittest.TestCase):
             self.assertEqual(cur.fetchone()[0], 1)
         self.assertLess(elapsed, 10.0)
 
+    def test_solver_threads_agree_and_cancel(self):
+        # 40000 rows are enough for the solvers to split passes over threads
+        X, y = make_classification(n_samples=40000, n_features=12, n_informative=6,
+                                   random_state=8)
+        ref.load_table(self.conn, "rb_threads", X, y)
+        with self.conn.cursor() as cur:
+            cur.execute("SHOW l2fuse.solver_threads")
+            self.assertEqual(cur.fetchone()[0], "0")
+        for kind, opts in (("logistic_regression", {"lambda": 4.0}),
+                           ("linear_svm", {"lambda": 4.0, "calibration": False}),
+                           ("linear_svm", {"lambda": 4.0, "loss": "squared_hinge"})):
+            fits = {}
+            for threads in (1, 2, 3):
+                with self.conn.cursor() as cur:
+                    cur.execute(f"SET l2fuse.solver_threads = {threads}")
+                fits[threads] = ref.train(self.conn, "rb_threads", kind, opts)
+            with self.subTest(kind=kind, opts=opts):
+                c1, b1, i1 = fits[1]
+                for threads in (2, 3):
+                    c, b, info = fits[threads]
+                    self.assertTrue(info["converged"])
+                    self.assertLessEqual(abs(info["objective"] - i1["objective"]),
+                                         1e-11 * abs(i1["objective"]))
+                    self.assertLessEqual(ref.rel_diff(c, b, c1, b1), 1e-7)
+
+        # a cancel lands in a threaded solve: an error, and the server lives on
+        with self.conn.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS rb_threads_wide")
+            cur.execute("CREATE TABLE rb_threads_wide AS SELECT i, (SELECT array_agg(sin(i * k + k)) "
+                        "FROM generate_series(1, 120) k) f, sin(i * 1.7) > 0 l "
+                        "FROM generate_series(1, 40000) i")
+            cur.execute("SET l2fuse.solver_threads = 2")
+            cur.execute("SET statement_timeout = '1500ms'")
+            start = time.monotonic()
+            with self.assertRaises(psycopg2.errors.QueryCanceled):
+                cur.execute("SELECT l2fuse.linear_svm(f, l, '{\"lambda\": 1e-6}') "
+                            "FROM rb_threads_wide")
+            elapsed = time.monotonic() - start
+            cur.execute("RESET statement_timeout")
+            cur.execute("RESET l2fuse.solver_threads")
+            cur.execute("SELECT count(*) FROM rb_threads_wide")
+            self.assertEqual(cur.fetchone()[0], 40000)
+        self.assertLess(elapsed, 10.0)
+
     def test_platt_calibration_matches_reimplementation(self):
         X, y = base_data(n=400, seed=11)
         ref.load_table(self.conn, "rb_data", X, y)
