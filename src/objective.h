@@ -134,6 +134,18 @@ extern void l2_run_parts(L2Work *wk, L2PartFn fn, void *arg);
 extern bool l2_part_stopped(L2Work *wk, const L2Part *part);
 extern double l2_parts_sum(L2Work *wk, int len, bool hess);
 
+/*
+ * Subsample warm starts (l2_warm_start): rows in the subsample, the fewest
+ * rows a problem needs for one (8 subsamples' worth), and the subsample
+ * solve's tolerance and step cap.
+ */
+#define L2_WARM_ROWS 65536
+#ifndef L2_WARM_MIN_ROWS
+#define L2_WARM_MIN_ROWS (8 * L2_WARM_ROWS)
+#endif
+#define L2_WARM_TOL 1e-8
+#define L2_WARM_MAX_ITER 50
+
 /* solver_newton.c */
 typedef struct L2NewtonResult
 {
@@ -147,6 +159,8 @@ typedef struct L2NewtonResult
 extern void l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v,
 					  double tol, int max_iter, bool trace, L2NewtonResult *res);
 extern bool l2_solve_spd(L2Work *wk, const double *H, const double *g, double *x, int p);
+extern bool l2_warm_start(L2Work *wk, L2SmoothLoss kind, double h, int stages,
+						  double shrink, double *v);
 
 /* solver_hinge.c */
 extern void l2_hinge(L2Work *wk, double *v, L2NewtonResult *res);

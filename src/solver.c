@@ -4,7 +4,8 @@
  *
  * The problem statement is in solver.h.  Logistic and squared hinge losses
  * are minimized by Newton's method (solver_newton.c), the hinge loss by
- * smoothing continuation with an exact active-set finish (solver_hinge.c).
+ * smoothing continuation with an exact active-set finish (solver_hinge.c);
+ * on large problems each starts from a subsample's solution.
  *
  * Pure C; nothing here calls the server.
  */
@@ -46,9 +47,11 @@ l2_fit(const L2Problem *prob, const L2Hooks *hooks, L2Fit *fit)
 	switch (prob->loss)
 	{
 		case L2_LOSS_LOGISTIC:
+			(void) l2_warm_start(&wk, L2_SMOOTH_LOGISTIC, 0, 1, 1.0, v);
 			l2_newton(&wk, L2_SMOOTH_LOGISTIC, 0, v, prob->tol, prob->max_iter, true, &res);
 			break;
 		case L2_LOSS_SQUARED_HINGE:
+			(void) l2_warm_start(&wk, L2_SMOOTH_SQUARED_HINGE, 0, 1, 1.0, v);
 			l2_newton(&wk, L2_SMOOTH_SQUARED_HINGE, 0, v, prob->tol, prob->max_iter, true,
 					  &res);
 			break;

@@ -22,6 +22,9 @@
  * along z + t X' d.
  *
  * Stopping rule (scale-free): ||g(v)|| <= tol ||g(0)||.
+ *
+ * Large problems start from the solution of a subsample instead of 0
+ * (l2_warm_start), which saves the first, global steps over all rows.
  */
 #include <math.h>
 #include <string.h>
@@ -217,12 +220,15 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 				wk->sy[j] = g[j] / d1;
 		}
 	}
-	else
+	else if (!wk->z_current)
 	{
-		if (!wk->z_current)
-			l2_compute_z(wk, v, wk->z);
-		f = l2_pass(wk, kind, h, v, NULL, NULL, g, H);
+		/* decision values X' v and the derivatives there, in one pass */
+		memset(wk->z, 0, sizeof(double) * wk->n);
+		f = l2_pass(wk, kind, h, v, v, wk->q, g, H);
+		memcpy(wk->z, wk->q, sizeof(double) * wk->n);
 	}
+	else
+		f = l2_pass(wk, kind, h, v, NULL, NULL, g, H);
 	gref = l2_gradient_norm_at_zero(wk, kind, h);
 	if (!(gref > 0))
 		gref = 1.0;
@@ -325,4 +331,93 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 	}
 	res->objective = f;
 	wk->z_current = true;
+}
+
+/*
+ * Warm start from a subsample: for problems of at least L2_WARM_MIN_ROWS
+ * rows, minimize F with the same loss on every k-th row, k = n /
+ * L2_WARM_ROWS, weights multiplied by k, in the full problem's internal
+ * coordinates, and leave that minimizer in v (which must be 0 on entry).
+ * The subsample runs `stages` solves, the smoothing width h shrinking by
+ * shrink from one to the next (a continuation; stages = 1 for a loss
+ * without one), and v is the minimizer of the last.
+ * Its gradient on all rows is of the order of the sampling error,
+ * 1/sqrt(n / k) relative, which Newton's method on all rows then removes
+ * in two or three steps instead of five or six from 0.  The subsample
+ * costs at most 1/8 of the data's memory, and its steps a 1/8 pass each.
+ * Returns false (v still 0) when the problem is too small, or the
+ * subsample lacks a class or gives no finite solution.
+ */
+bool
+l2_warm_start(L2Work *wk, L2SmoothLoss kind, double h, int stages, double shrink, double *v)
+{
+	const L2Problem *prob = wk->prob;
+	int64_t		stride = wk->n / L2_WARM_ROWS;
+	int64_t		nsub = stride > 0 ? (wk->n + stride - 1) / stride : 0;
+	L2Work		sub;
+	L2Problem	sprob;
+	L2Segment	sseg;
+	L2NewtonResult res;
+	double	   *x;
+	uint8_t    *ylab;
+	int64_t		row = 0,
+				at = 0;
+	double		wpos = 0,
+				wneg = 0;
+
+	if (wk->n < L2_WARM_MIN_ROWS)
+		return false;
+
+	/* every stride-th row, raw, with its effective weight times stride */
+	sub = *wk;
+	sub.n = nsub;
+	sub.s = l2_alloc(wk, sizeof(double) * nsub);
+	sub.y = l2_alloc(wk, sizeof(double) * nsub);
+	sub.z = l2_alloc(wk, sizeof(double) * nsub);
+	sub.q = l2_alloc(wk, sizeof(double) * nsub);
+	x = l2_alloc(wk, sizeof(double) * nsub * wk->d);
+	ylab = l2_alloc(wk, nsub);
+	for (int k = 0; k < prob->nseg; k++)
+	{
+		const L2Segment *seg = &prob->seg[k];
+		int64_t		i = (row + stride - 1) / stride * stride - row;
+
+		for (; i < seg->n; i += stride, at++)
+		{
+			memcpy(x + at * wk->d, seg->x + i * wk->d, sizeof(double) * wk->d);
+			sub.s[at] = wk->s[row + i] * (double) stride;
+			sub.y[at] = wk->y[row + i];
+			ylab[at] = wk->y[row + i] > 0;
+			if (sub.y[at] > 0)
+				wpos += sub.s[at];
+			else
+				wneg += sub.s[at];
+		}
+		row += seg->n;
+	}
+	if (!(wpos > 0) || !(wneg > 0))
+		return false;
+
+	sseg.x = x;
+	sseg.y = ylab;
+	sseg.w = NULL;
+	sseg.n = nsub;
+	sprob = *prob;
+	sprob.nseg = 1;
+	sprob.seg = &sseg;
+	sprob.fold = NULL;
+	sub.prob = &sprob;
+	sub.sy = NULL;
+	sub.z_current = false;
+	l2_parts_init(&sub, prob->threads);
+
+	for (int k = 0; k < stages; k++, h *= shrink)
+		l2_newton(&sub, kind, h, v, L2_WARM_TOL, L2_WARM_MAX_ITER, false, &res);
+	for (int j = 0; j < wk->p; j++)
+		if (!isfinite(v[j]))
+		{
+			memset(v, 0, sizeof(double) * wk->p);
+			return false;
+		}
+	return true;
 }
