@@ -25,6 +25,9 @@
 
 #include "objective.h"
 
+/* Rows ahead that a strided block load prefetches. */
+#define L2_PREFETCH_ROWS 8
+
 /* Scales below this are raised to it so that lambda / c^2 stays finite. */
 #define L2_MIN_SCALE 1e-100
 #define L2_MAX_PENALTY 1e300
@@ -76,51 +79,148 @@ row_weight(const L2Problem *prob, const L2Segment *seg, int64_t i, int64_t row)
 	return seg->w ? seg->w[i] : 1.0;
 }
 
+/* What one statistics pass over the raw rows accumulates. */
+typedef enum StatsKind
+{
+	STATS_RANGE,				/* lo, hi: column minimum and maximum */
+	STATS_MEAN,					/* acc: sum of s x / amax */
+	STATS_SPREAD				/* acc: sum of s ((x - m) / amax)^2 */
+} StatsKind;
+
+/* Arguments of stats_part: per-part arrays of d values each. */
+typedef struct StatsArgs
+{
+	StatsKind	kind;
+	double	   *lo;
+	double	   *hi;
+	double	   *acc;
+	const double *amax;
+	const double *ia;			/* 1 / amax, or 0 */
+	bool		divide;			/* some 1 / amax is subnormal: divide instead */
+} StatsArgs;
+
+/*
+ * One statistics pass over a part's raw rows with a positive weight
+ * (wk->s holds the row weights at this point).
+ */
+static void
+stats_part(L2Work *wk, L2Part *part, void *arg)
+{
+	StatsArgs  *a = arg;
+	const L2Problem *prob = wk->prob;
+	int			d = wk->d;
+	double	   *restrict lo = a->lo + (size_t) part->index * d;
+	double	   *restrict hi = a->hi + (size_t) part->index * d;
+	double	   *restrict acc = a->acc + (size_t) part->index * d;
+	const double *amax = a->amax;
+	L2BlockIter it;
+	int64_t		row = part->begin;
+
+	for (int j = 0; j < d; j++)
+	{
+		if (a->kind == STATS_RANGE)
+		{
+			lo[j] = INFINITY;
+			hi[j] = -INFINITY;
+		}
+		else
+			acc[j] = 0;
+	}
+
+	l2_iter_part(wk, &it, part);
+	for (int k = it.seg; k < prob->nseg && row < part->end; k++)
+	{
+		const L2Segment *seg = &prob->seg[k];
+
+		for (int64_t i = k == it.seg ? it.off : 0; i < seg->n && row < part->end; i++, row++)
+		{
+			const double *restrict x = seg->x + i * d;
+			double		sr = wk->s[row];
+
+			if (row % L2_BLOCK_ROWS == 0 && l2_part_stopped(wk, part))
+				return;
+			if (sr <= 0)
+				continue;
+			switch (a->kind)
+			{
+				case STATS_RANGE:
+					for (int j = 0; j < d; j++)
+					{
+						lo[j] = x[j] < lo[j] ? x[j] : lo[j];
+						hi[j] = x[j] > hi[j] ? x[j] : hi[j];
+					}
+					break;
+				case STATS_MEAN:
+					if (a->divide)
+						for (int j = 0; j < d; j++)
+							acc[j] += amax[j] > 0 ? sr * (x[j] / amax[j]) : 0.0;
+					else
+						for (int j = 0; j < d; j++)
+							acc[j] += sr * (x[j] * a->ia[j]);
+					break;
+				case STATS_SPREAD:
+					for (int j = 0; j < d; j++)
+					{
+						double		t = amax[j] > 0 ? (x[j] - wk->m[j]) / amax[j] : 0.0;
+
+						acc[j] += sr * t * t;
+					}
+					break;
+			}
+		}
+	}
+}
+
+/*
+ * Run one statistics pass over all parts and fold the parts' results into
+ * part 0's arrays, in part order.
+ */
+static void
+stats_pass(L2Work *wk, StatsArgs *a, StatsKind kind)
+{
+	int			d = wk->d;
+
+	a->kind = kind;
+	l2_run_parts(wk, stats_part, a);
+	for (int k = 1; k < wk->nparts; k++)
+		for (int j = 0; j < d; j++)
+		{
+			size_t		at = (size_t) k * d + j;
+
+			if (kind == STATS_RANGE)
+			{
+				a->lo[j] = a->lo[at] < a->lo[j] ? a->lo[at] : a->lo[j];
+				a->hi[j] = a->hi[at] > a->hi[j] ? a->hi[at] : a->hi[j];
+			}
+			else
+				a->acc[j] += a->acc[at];
+		}
+}
+
 /*
  * Choose the per-column shift m and scale c (see the file header).
- * wk->s holds the row weights at this point.  Three streaming passes at
- * most: column ranges, weighted means (when centering) and, only when
- * standardizing, the spread; the max-abs spread follows from the range.
+ * wk->s holds the row weights at this point.  Three passes at most, each
+ * split over the parts: column ranges, weighted means (when centering)
+ * and, only when standardizing, the spread; the max-abs spread follows
+ * from the range.
  */
 static void
 choose_transform(L2Work *wk)
 {
 	const L2Problem *prob = wk->prob;
 	int			d = wk->d;
-	double	   *lo = l2_alloc(wk, sizeof(double) * d);
-	double	   *hi = l2_alloc(wk, sizeof(double) * d);
+	size_t		per = sizeof(double) * (size_t) d * wk->nparts;
+	double	   *lo = l2_alloc(wk, per);
+	double	   *hi = l2_alloc(wk, per);
+	double	   *acc = l2_alloc(wk, per);
 	double	   *amax = l2_alloc(wk, sizeof(double) * d);
 	double	   *ia = l2_alloc(wk, sizeof(double) * d);
 	bool	   *varies = l2_alloc(wk, sizeof(bool) * d);
-	double	   *acc = l2_alloc(wk, sizeof(double) * d);
 	bool		center = prob->fit_intercept || prob->standardize;
-	bool		divide = false;
-	int64_t		row;
+	StatsArgs	a = {STATS_RANGE, lo, hi, acc, amax, ia, false};
 
 	/* range of each column over rows used */
-	for (int j = 0; j < d; j++)
-	{
-		lo[j] = INFINITY;
-		hi[j] = -INFINITY;
-	}
-	row = 0;
-	for (int k = 0; k < prob->nseg; k++)
-	{
-		const L2Segment *seg = &prob->seg[k];
-
-		for (int64_t i = 0; i < seg->n; i++, row++)
-		{
-			const double *restrict x = seg->x + i * d;
-
-			if (wk->s[row] <= 0)
-				continue;
-			for (int j = 0; j < d; j++)
-			{
-				lo[j] = x[j] < lo[j] ? x[j] : lo[j];
-				hi[j] = x[j] > hi[j] ? x[j] : hi[j];
-			}
-		}
-	}
+	stats_pass(wk, &a, STATS_RANGE);
 
 	/* max |x|, its reciprocal where that is a normal number */
 	for (int j = 0; j < d; j++)
@@ -129,66 +229,24 @@ choose_transform(L2Work *wk)
 		amax[j] = fmax(fabs(lo[j]), fabs(hi[j]));
 		ia[j] = amax[j] > 0 ? 1.0 / amax[j] : 0.0;
 		if (ia[j] != 0.0 && !isnormal(ia[j]))
-			divide = true;
+			a.divide = true;
 	}
 
 	/* weighted means, accumulated on the max-abs scale to avoid overflow */
 	if (center)
 	{
-		row = 0;
-		for (int k = 0; k < prob->nseg; k++)
-		{
-			const L2Segment *seg = &prob->seg[k];
-
-			for (int64_t i = 0; i < seg->n; i++, row++)
-			{
-				const double *restrict x = seg->x + i * d;
-				double		sr = wk->s[row];
-
-				if (sr <= 0)
-					continue;
-				if (divide)
-					for (int j = 0; j < d; j++)
-						acc[j] += amax[j] > 0 ? sr * (x[j] / amax[j]) : 0.0;
-				else
-					for (int j = 0; j < d; j++)
-						acc[j] += sr * (x[j] * ia[j]);
-			}
-		}
+		stats_pass(wk, &a, STATS_MEAN);
 		for (int j = 0; j < d; j++)
 			wk->m[j] = varies[j] ? acc[j] / wk->wsum * amax[j] : lo[j];
 	}
 
 	/* spread around m: population std, or max-abs from the range */
-	memset(acc, 0, sizeof(double) * d);
 	if (prob->standardize)
-	{
-		row = 0;
-		for (int k = 0; k < prob->nseg; k++)
-		{
-			const L2Segment *seg = &prob->seg[k];
-
-			for (int64_t i = 0; i < seg->n; i++, row++)
-			{
-				const double *restrict x = seg->x + i * d;
-				double		sr = wk->s[row];
-
-				if (sr <= 0)
-					continue;
-				for (int j = 0; j < d; j++)
-				{
-					double		t = amax[j] > 0 ? (x[j] - wk->m[j]) / amax[j] : 0.0;
-
-					acc[j] += sr * t * t;
-				}
-			}
-		}
-	}
+		stats_pass(wk, &a, STATS_SPREAD);
 	else
 		for (int j = 0; j < d; j++)
-			if (varies[j])
-				acc[j] = fmax(fabs((hi[j] - wk->m[j]) / amax[j]),
-							  fabs((lo[j] - wk->m[j]) / amax[j]));
+			acc[j] = varies[j] ? fmax(fabs((hi[j] - wk->m[j]) / amax[j]),
+									  fabs((lo[j] - wk->m[j]) / amax[j])) : 0.0;
 
 	/* scales and penalty weights; a non-varying column is dropped */
 	for (int j = 0; j < d; j++)
@@ -231,6 +289,7 @@ l2_work_init(L2Work *wk, const L2Problem *prob, const L2Hooks *hooks)
 	wk->hooks = hooks;
 	wk->d = prob->d;
 	wk->p = prob->d + (prob->fit_intercept ? 1 : 0);
+	wk->stride = 1;
 	if (prob->d < 1 || prob->d > L2_MAX_FEATURES || !(prob->lambda > 0) ||
 		!isfinite(prob->lambda) || !(prob->tol > 0) || prob->max_iter < 1)
 		return L2_ERR_INVALID;
@@ -306,8 +365,8 @@ l2_work_init(L2Work *wk, const L2Problem *prob, const L2Hooks *hooks)
 	if (!(wpos * wk->cw_pos + wneg * wk->cw_neg <= L2_MAX_WEIGHT_TOTAL))
 		return L2_ERR_RANGE;
 
-	choose_transform(wk);
 	l2_parts_init(wk, prob->threads);
+	choose_transform(wk);
 
 	for (row = 0; row < wk->n; row++)
 		wk->s[row] *= wk->y[row] > 0 ? wk->cw_pos : wk->cw_neg;
@@ -350,7 +409,7 @@ l2_gather_rows(const L2Work *wk, const int64_t *rows, int k, double *out)
 	{
 		while (rows[a] >= first + wk->prob->seg[seg].n)
 			first += wk->prob->seg[seg++].n;
-		l2_transform_row(wk, wk->prob->seg[seg].x + (rows[a] - first) * wk->d,
+		l2_transform_row(wk, wk->prob->seg[seg].x + (rows[a] - first) * wk->stride * wk->d,
 						 out + (size_t) a * wk->p);
 	}
 }
@@ -399,7 +458,15 @@ l2_next_block(L2Work *wk, L2BlockIter *it)
 	cnt = cnt < L2_BLOCK_ROWS ? cnt : L2_BLOCK_ROWS;
 	cnt = cnt < end - it->next ? cnt : end - it->next;
 	for (int r = 0; r < cnt; r++)
-		l2_transform_row(wk, seg->x + (it->off + r) * wk->d, block + r * wk->p);
+	{
+		const double *x = seg->x + (it->off + r) * wk->stride * wk->d;
+
+		/* rows of a subsample are apart: fetch a few ahead */
+		if (wk->stride > 1)
+			for (int j = 0; j < wk->d; j += 8)
+				__builtin_prefetch(x + L2_PREFETCH_ROWS * wk->stride * wk->d + j);
+		l2_transform_row(wk, x, block + r * wk->p);
+	}
 	it->block = block;
 	it->row0 = it->next;
 	it->off += cnt;
@@ -570,6 +637,7 @@ typedef struct PassArgs
 	const double *dir;
 	double	   *q;
 	bool		hess;
+	bool		sy;				/* also X'^T (s y) into each part's g2 */
 } PassArgs;
 
 /*
@@ -589,6 +657,8 @@ pass_part(L2Work *wk, L2Part *part, void *arg)
 	memset(part->g, 0, sizeof(double) * p);
 	if (a->hess)
 		memset(part->H, 0, sizeof(double) * p * p);
+	if (a->sy)
+		memset(part->g2, 0, sizeof(double) * p);
 	part->sum = 0;
 
 	l2_iter_part(wk, &it, part);
@@ -628,6 +698,13 @@ pass_part(L2Work *wk, L2Part *part, void *arg)
 		}
 		cblas_dgemv(CblasRowMajor, CblasTrans, cnt, p, 1.0, it.block, p, r, 1, 1.0,
 					part->g, 1);
+		if (a->sy)
+		{
+			for (int i = 0; i < cnt; i++)
+				r[i] = s[i] * y[i];
+			cblas_dgemv(CblasRowMajor, CblasTrans, cnt, p, 1.0, it.block, p, r, 1, 1.0,
+						part->g2, 1);
+		}
 		if (a->hess && k > 0)
 			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, k, 1.0, part->block2, p,
 						1.0, part->H, p);
@@ -644,12 +721,11 @@ pass_part(L2Work *wk, L2Part *part, void *arg)
  *   g = X'^T (s L'(m) y) + pen vt,   H = X'^T diag(s L''(m)) X' + diag(pen).
  * Fusing the decision values of a trial step with the derivatives there lets
  * a Newton step that is accepted in full cost one pass over the data.
+ * (run_pass does the work for l2_pass and l2_start_pass.)
  */
-double
-l2_pass(L2Work *wk, L2SmoothLoss kind, double h, const double *vt, const double *dir,
-		double *q, double *g, double *H)
+static double
+run_pass(L2Work *wk, const PassArgs *a, const double *vt, double *g, double *H)
 {
-	PassArgs	a = {kind, h, dir, q, H != NULL};
 	double		loss;
 	int			p = wk->p;
 
@@ -657,8 +733,12 @@ l2_pass(L2Work *wk, L2SmoothLoss kind, double h, const double *vt, const double 
 	wk->parts[0].H = H;
 	if (H)
 		l2_parts_need_hess(wk);
-	l2_run_parts(wk, pass_part, &a);
+	l2_run_parts(wk, pass_part, (void *) a);
 	loss = l2_parts_sum(wk, p, H != NULL);
+	if (a->sy)
+		for (int k = 1; k < wk->nparts; k++)
+			for (int j = 0; j < p; j++)
+				wk->parts[0].g2[j] += wk->parts[k].g2[j];
 
 	for (int j = 0; j < wk->d; j++)
 		g[j] += wk->pen[j] * vt[j];
@@ -671,6 +751,34 @@ l2_pass(L2Work *wk, L2SmoothLoss kind, double h, const double *vt, const double 
 			H[j * p + j] += wk->pen[j];
 	}
 	return loss + l2_penalty(wk, vt);
+}
+
+double
+l2_pass(L2Work *wk, L2SmoothLoss kind, double h, const double *vt, const double *dir,
+		double *q, double *g, double *H)
+{
+	PassArgs	a = {kind, h, dir, q, H != NULL, false};
+
+	return run_pass(wk, &a, vt, g, H);
+}
+
+/*
+ * The first pass from a point v != 0: wk->z = X' v, and, as l2_pass, the
+ * objective, gradient and Hessian there; also fills wk->sy (see
+ * l2_gradient_norm_at_zero) when it is still missing.
+ */
+double
+l2_start_pass(L2Work *wk, L2SmoothLoss kind, double h, const double *v, double *g, double *H)
+{
+	PassArgs	a = {kind, h, v, wk->q, H != NULL, wk->sy == NULL};
+	double		f;
+
+	memset(wk->z, 0, sizeof(double) * wk->n);
+	if (a.sy)
+		wk->parts[0].g2 = wk->sy = l2_alloc(wk, sizeof(double) * wk->p);
+	f = run_pass(wk, &a, v, g, H);
+	memcpy(wk->z, wk->q, sizeof(double) * wk->n);
+	return f;
 }
 
 /*

@@ -50,6 +50,7 @@ typedef struct L2Part
 	double	   *block2;			/* same size, scratch */
 	double	   *r;				/* L2_BLOCK_ROWS per-row scratch */
 	double	   *g;				/* p accumulator */
+	double	   *g2;				/* p accumulator, second */
 	double	   *H;				/* p x p accumulator, allocated when needed */
 	double		sum;			/* scalar accumulator */
 } L2Part;
@@ -62,6 +63,8 @@ typedef struct L2Work
 	int32_t		d;
 	int32_t		p;				/* d + (fit_intercept ? 1 : 0) */
 	int64_t		n;				/* rows across all segments */
+	int64_t		stride;			/* a segment's row r is at x + r * stride * d (1, or a
+								 * subsample's step) */
 	double	   *m;				/* d column shifts */
 	double	   *c;				/* d column scales; 0 drops the column */
 	double	   *ic;				/* d multipliers 1 / c_j (0 for a dropped column) */
@@ -120,6 +123,8 @@ extern double l2_smooth_value(const L2Work *wk, L2SmoothLoss kind, double h,
 							  const double *z, const double *v);
 extern double l2_pass(L2Work *wk, L2SmoothLoss kind, double h, const double *vt,
 					  const double *dir, double *q, double *g, double *H);
+extern double l2_start_pass(L2Work *wk, L2SmoothLoss kind, double h, const double *v,
+							 double *g, double *H);
 extern void l2_grad_hess(L2Work *wk, L2SmoothLoss kind, double h, const double *v,
 						 double *g, double *H);
 extern double l2_gradient_norm_at_zero(L2Work *wk, L2SmoothLoss kind, double h);

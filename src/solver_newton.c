@@ -221,12 +221,7 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
 		}
 	}
 	else if (!wk->z_current)
-	{
-		/* decision values X' v and the derivatives there, in one pass */
-		memset(wk->z, 0, sizeof(double) * wk->n);
-		f = l2_pass(wk, kind, h, v, v, wk->q, g, H);
-		memcpy(wk->z, wk->q, sizeof(double) * wk->n);
-	}
+		f = l2_start_pass(wk, kind, h, v, g, H);
 	else
 		f = l2_pass(wk, kind, h, v, NULL, NULL, g, H);
 	gref = l2_gradient_norm_at_zero(wk, kind, h);
@@ -343,8 +338,9 @@ l2_newton(L2Work *wk, L2SmoothLoss kind, double h, double *v, double tol, int ma
  * without one), and v is the minimizer of the last.
  * Its gradient on all rows is of the order of the sampling error,
  * 1/sqrt(n / k) relative, which Newton's method on all rows then removes
- * in two or three steps instead of five or six from 0.  The subsample
- * costs at most 1/8 of the data's memory, and its steps a 1/8 pass each.
+ * in two or three steps instead of five or six from 0.  The subsample is
+ * read in place (4 arrays of its rows' values aside), and each of its
+ * steps costs at most 1/8 of a pass over all rows.
  * Returns false (v still 0) when the problem is too small, or the
  * subsample lacks a class or gives no finite solution.
  */
@@ -353,13 +349,10 @@ l2_warm_start(L2Work *wk, L2SmoothLoss kind, double h, int stages, double shrink
 {
 	const L2Problem *prob = wk->prob;
 	int64_t		stride = wk->n / L2_WARM_ROWS;
-	int64_t		nsub = stride > 0 ? (wk->n + stride - 1) / stride : 0;
 	L2Work		sub;
 	L2Problem	sprob;
-	L2Segment	sseg;
+	L2Segment  *sseg;
 	L2NewtonResult res;
-	double	   *x;
-	uint8_t    *ylab;
 	int64_t		row = 0,
 				at = 0;
 	double		wpos = 0,
@@ -368,26 +361,30 @@ l2_warm_start(L2Work *wk, L2SmoothLoss kind, double h, int stages, double shrink
 	if (wk->n < L2_WARM_MIN_ROWS)
 		return false;
 
-	/* every stride-th row, raw, with its effective weight times stride */
+	/*
+	 * Every stride-th row, read in place: each segment of the subsample
+	 * starts at its first sampled row and steps over stride rows (sub's
+	 * stride); the effective weights are multiplied by stride.
+	 */
 	sub = *wk;
-	sub.n = nsub;
-	sub.s = l2_alloc(wk, sizeof(double) * nsub);
-	sub.y = l2_alloc(wk, sizeof(double) * nsub);
-	sub.z = l2_alloc(wk, sizeof(double) * nsub);
-	sub.q = l2_alloc(wk, sizeof(double) * nsub);
-	x = l2_alloc(wk, sizeof(double) * nsub * wk->d);
-	ylab = l2_alloc(wk, nsub);
+	sub.stride = stride;
+	sub.n = (wk->n + stride - 1) / stride;
+	sub.s = l2_alloc(wk, sizeof(double) * sub.n);
+	sub.y = l2_alloc(wk, sizeof(double) * sub.n);
+	sub.z = l2_alloc(wk, sizeof(double) * sub.n);
+	sub.q = l2_alloc(wk, sizeof(double) * sub.n);
+	sseg = l2_alloc(wk, sizeof(L2Segment) * prob->nseg);
 	for (int k = 0; k < prob->nseg; k++)
 	{
 		const L2Segment *seg = &prob->seg[k];
-		int64_t		i = (row + stride - 1) / stride * stride - row;
+		int64_t		first = (row + stride - 1) / stride * stride - row;
 
-		for (; i < seg->n; i += stride, at++)
+		sseg[k].x = seg->x + first * wk->d;
+		sseg[k].n = first < seg->n ? (seg->n - first + stride - 1) / stride : 0;
+		for (int64_t i = first; i < seg->n; i += stride, at++)
 		{
-			memcpy(x + at * wk->d, seg->x + i * wk->d, sizeof(double) * wk->d);
 			sub.s[at] = wk->s[row + i] * (double) stride;
 			sub.y[at] = wk->y[row + i];
-			ylab[at] = wk->y[row + i] > 0;
 			if (sub.y[at] > 0)
 				wpos += sub.s[at];
 			else
@@ -398,13 +395,8 @@ l2_warm_start(L2Work *wk, L2SmoothLoss kind, double h, int stages, double shrink
 	if (!(wpos > 0) || !(wneg > 0))
 		return false;
 
-	sseg.x = x;
-	sseg.y = ylab;
-	sseg.w = NULL;
-	sseg.n = nsub;
 	sprob = *prob;
-	sprob.nseg = 1;
-	sprob.seg = &sseg;
+	sprob.seg = sseg;
 	sprob.fold = NULL;
 	sub.prob = &sprob;
 	sub.sy = NULL;

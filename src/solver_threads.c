@@ -81,6 +81,7 @@ l2_parts_init(L2Work *wk, int threads)
 		part->block2 = k == 0 ? wk->block2 : l2_alloc(wk, blk);
 		part->r = l2_alloc(wk, sizeof(double) * L2_BLOCK_ROWS);
 		part->g = l2_alloc(wk, sizeof(double) * wk->p);
+		part->g2 = l2_alloc(wk, sizeof(double) * wk->p);
 	}
 }
 
