@@ -24,6 +24,7 @@ typedef struct ModelCache
 {
 	MemoryContext cxt;
 	bool		valid;
+	bool		stable;			/* the argument cannot change during the query */
 	Size		len;
 	char	   *bytes;
 	L2Model    *model;
@@ -95,18 +96,31 @@ l2_model_from_bytea(bytea *b)
 /*
  * The model for argument argno, decoded once per call site.  The cache is
  * keyed on the complete bytes (length and memcmp), so a different value is
- * never served from it.  *scratch receives a row buffer of nfeatures doubles.
+ * never served from it; when the argument is a constant or a query
+ * parameter (get_fn_expr_arg_stable), its value cannot change during the
+ * query and the comparison is skipped.  *scratch receives a row buffer of
+ * nfeatures doubles.
  */
 const L2Model *
 l2_model_cached(FunctionCallInfo fcinfo, int argno, double **scratch)
 {
 	FmgrInfo   *flinfo = fcinfo->flinfo;
 	ModelCache *cache = (ModelCache *) flinfo->fn_extra;
-	bytea	   *b = PG_GETARG_BYTEA_PP(argno);
-	Size		len = VARSIZE_ANY_EXHDR(b);
-	const char *data = VARDATA_ANY(b);
+	bytea	   *b;
+	Size		len;
+	const char *data;
+
+	/* A constant argument, decoded before: reuse without looking. */
+	if (cache != NULL && cache->valid && cache->stable)
+	{
+		*scratch = cache->scratch;
+		return cache->model;
+	}
 
 	/* Same bytes as last time: reuse. */
+	b = PG_GETARG_BYTEA_PP(argno);
+	len = VARSIZE_ANY_EXHDR(b);
+	data = VARDATA_ANY(b);
 	if (cache != NULL && cache->valid && cache->len == len &&
 		memcmp(cache->bytes, data, len) == 0)
 	{
@@ -131,6 +145,7 @@ l2_model_cached(FunctionCallInfo fcinfo, int argno, double **scratch)
 	cache->len = len;
 	cache->scratch = MemoryContextAlloc(cache->cxt,
 										sizeof(double) * (Size) cache->model->nfeatures);
+	cache->stable = get_fn_expr_arg_stable(flinfo, argno);
 	cache->valid = true;
 
 	*scratch = cache->scratch;
