@@ -112,9 +112,12 @@ stats_part(L2Work *wk, L2Part *part, void *arg)
 	double	   *restrict lo = a->lo + (size_t) part->index * d;
 	double	   *restrict hi = a->hi + (size_t) part->index * d;
 	double	   *restrict acc = a->acc + (size_t) part->index * d;
-	const double *amax = a->amax;
+	const double *restrict amax = a->amax;
+	const double *restrict ia = a->ia;
+	const double *restrict m = wk->m;
 	L2BlockIter it;
 	int64_t		row = part->begin;
+	int			poll = 0;
 
 	for (int j = 0; j < d; j++)
 	{
@@ -131,42 +134,41 @@ stats_part(L2Work *wk, L2Part *part, void *arg)
 	for (int k = it.seg; k < prob->nseg && row < part->end; k++)
 	{
 		const L2Segment *seg = &prob->seg[k];
+		int64_t		i = k == it.seg ? it.off : 0;
+		int64_t		stop = seg->n - i < part->end - row ? seg->n : i + (part->end - row);
 
-		for (int64_t i = k == it.seg ? it.off : 0; i < seg->n && row < part->end; i++, row++)
+		for (; i < stop; i++, row++)
 		{
 			const double *restrict x = seg->x + i * d;
 			double		sr = wk->s[row];
 
-			if (row % L2_BLOCK_ROWS == 0 && l2_part_stopped(wk, part))
-				return;
+			if (++poll == L2_BLOCK_ROWS)
+			{
+				poll = 0;
+				if (l2_part_stopped(wk, part))
+					return;
+			}
 			if (sr <= 0)
 				continue;
-			switch (a->kind)
-			{
-				case STATS_RANGE:
-					for (int j = 0; j < d; j++)
-					{
-						lo[j] = x[j] < lo[j] ? x[j] : lo[j];
-						hi[j] = x[j] > hi[j] ? x[j] : hi[j];
-					}
-					break;
-				case STATS_MEAN:
-					if (a->divide)
-						for (int j = 0; j < d; j++)
-							acc[j] += amax[j] > 0 ? sr * (x[j] / amax[j]) : 0.0;
-					else
-						for (int j = 0; j < d; j++)
-							acc[j] += sr * (x[j] * a->ia[j]);
-					break;
-				case STATS_SPREAD:
-					for (int j = 0; j < d; j++)
-					{
-						double		t = amax[j] > 0 ? (x[j] - wk->m[j]) / amax[j] : 0.0;
+			if (a->kind == STATS_RANGE)
+				for (int j = 0; j < d; j++)
+				{
+					lo[j] = x[j] < lo[j] ? x[j] : lo[j];
+					hi[j] = x[j] > hi[j] ? x[j] : hi[j];
+				}
+			else if (a->kind == STATS_MEAN && !a->divide)
+				for (int j = 0; j < d; j++)
+					acc[j] += sr * (x[j] * ia[j]);
+			else if (a->kind == STATS_MEAN)
+				for (int j = 0; j < d; j++)
+					acc[j] += amax[j] > 0 ? sr * (x[j] / amax[j]) : 0.0;
+			else
+				for (int j = 0; j < d; j++)
+				{
+					double		t = amax[j] > 0 ? (x[j] - m[j]) / amax[j] : 0.0;
 
-						acc[j] += sr * t * t;
-					}
-					break;
-			}
+					acc[j] += sr * t * t;
+				}
 		}
 	}
 }
