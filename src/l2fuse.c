@@ -73,13 +73,13 @@ l2fuse_solver_threads(void)
 }
 
 /*
- * Solver hook: whether CHECK_FOR_INTERRUPTS has work to do.  Only reads
- * the flag the signal handlers set, so it never throws.
+ * Solver hook: whether CHECK_FOR_INTERRUPTS has work to do that it can do
+ * now (it would clear the flag).  Only reads flags, so it never throws.
  */
 bool
 l2fuse_interrupt_pending(void *arg)
 {
-	return InterruptPending;
+	return INTERRUPTS_PENDING_CONDITION() && INTERRUPTS_CAN_BE_PROCESSED();
 }
 
 /*

@@ -34,6 +34,9 @@ typedef enum L2SmoothLoss
  */
 #define L2_PART_MIN_ROWS 16384
 
+/* Attempts at a pass that an interrupt may stop before one runs unpolled. */
+#define L2_PART_MAX_ATTEMPTS 4
+
 /* Most extra memory, in bytes, the parts beyond the first may take. */
 #define L2_PART_MAX_BYTES ((size_t) 256 * 1024 * 1024)
 
@@ -85,6 +88,7 @@ typedef struct L2Work
 	int			nparts;			/* row ranges passes are split into, >= 1 */
 	L2Part	   *parts;
 	int			stop;			/* set when part 0 sees an interrupt pending */
+	bool		poll;			/* whether part 0 asks hooks->pending */
 	double		wsum;			/* sum of row weights of rows used */
 	int64_t		rows_used;
 	int64_t		positives;

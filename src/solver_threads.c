@@ -45,7 +45,7 @@ static size_t
 part_bytes(int p)
 {
 	return sizeof(double) * ((size_t) p * p + 2 * (size_t) L2_BLOCK_ROWS * p +
-							 L2_BLOCK_ROWS + p);
+							 L2_BLOCK_ROWS + 2 * (size_t) p);
 }
 
 /*
@@ -109,7 +109,8 @@ l2_part_stopped(L2Work *wk, const L2Part *part)
 		l2_check_interrupt(wk);
 		return false;
 	}
-	if (part->index == 0 && wk->hooks->pending && wk->hooks->pending(wk->hooks->arg))
+	if (part->index == 0 && wk->poll && wk->hooks->pending &&
+		wk->hooks->pending(wk->hooks->arg))
 		__atomic_store_n(&wk->stop, 1, __ATOMIC_RELAXED);
 	return __atomic_load_n(&wk->stop, __ATOMIC_RELAXED) != 0;
 }
@@ -160,7 +161,9 @@ run_once(L2Work *wk, L2PartFn fn, void *arg, PartJob *jobs)
 
 /*
  * Run fn over all parts until a run finishes without being stopped; the
- * interrupt hook, which may not return, runs between attempts.
+ * interrupt hook, which may not return, runs between attempts.  Should
+ * the hook keep returning with something still pending, the last attempt
+ * runs without polling, so that the pass always ends.
  */
 void
 l2_run_parts(L2Work *wk, L2PartFn fn, void *arg)
@@ -173,9 +176,10 @@ l2_run_parts(L2Work *wk, L2PartFn fn, void *arg)
 		fn(wk, &wk->parts[0], arg);
 		return;
 	}
-	for (;;)
+	for (int attempt = 1;; attempt++)
 	{
 		wk->stop = 0;
+		wk->poll = attempt < L2_PART_MAX_ATTEMPTS;
 		run_once(wk, fn, arg, pj);
 		if (!wk->stop)
 			return;

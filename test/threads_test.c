@@ -8,7 +8,8 @@
  * one thread the objective must agree with the single-threaded one to
  * 1e-11 relative and the coefficients to 1e-6 of their norm.  Then:
  *   - a pending interrupt in mid-pass whose hook returns must leave the
- *     result bit for bit as without it (the pass starts over);
+ *     result bit for bit as without it (the pass starts over), and one
+ *     that never clears must not keep the solve from finishing;
  *   - an interrupt hook that does not return (longjmp, as a query cancel
  *     does in the server) must find every helper thread joined;
  *   - no hook may ever run on a helper thread.
@@ -28,6 +29,7 @@ static pthread_t main_thread;
 static int	foreign_hook_calls;	/* hooks run off the main thread */
 static int	pending_calls;
 static int	pending_fire_at;	/* pending() says yes on this call, 0 = never */
+static bool pending_always;		/* pending() says yes on every call */
 static int	interrupt_calls;
 static bool interrupt_cancels;
 static jmp_buf cancel_jmp;
@@ -57,7 +59,7 @@ static bool
 Pending(void *arg)
 {
 	OnMainThread();
-	return ++pending_calls == pending_fire_at;
+	return ++pending_calls == pending_fire_at || pending_always;
 }
 
 /* Counts its calls; longjmps out when asked to act as a cancel. */
@@ -228,6 +230,32 @@ CheckRestart(const Case *c)
 	pending_fire_at = 0;
 }
 
+/*
+ * An interrupt that stays pending however often its hook returns (as when
+ * the server holds interrupts off) must not stop the solve for good.
+ */
+static void
+CheckStuckPending(const Case *c)
+{
+	L2Fit		clean,
+				stuck;
+
+	pending_fire_at = 0;
+	if (!Solve(c, 2, &clean))
+		return;
+	pending_always = true;
+	if (!Solve(c, 2, &stuck))
+	{
+		pending_always = false;
+		return;
+	}
+	pending_always = false;
+	printf("threads_test: %-22s interrupt always pending: objective %.17g vs %.17g\n",
+		   c->name, stuck.objective, clean.objective);
+	Check(stuck.objective == clean.objective, "same objective with a stuck interrupt",
+		  stuck.objective, clean.objective);
+}
+
 /* An interrupt hook that longjmps out finds no helper thread running. */
 static void
 CheckCancel(const Case *c)
@@ -268,6 +296,7 @@ main(void)
 		CheckAgreement(&cases[k]);
 	CheckRestart(&cases[0]);
 	CheckRestart(&cases[3]);
+	CheckStuckPending(&cases[2]);
 	CheckCancel(&cases[1]);
 	CheckCancel(&cases[4]);
 
