@@ -50,8 +50,9 @@ GOAL_N, GOAL_D = 1_000_000, 32
 SEED = 20240
 LIBLINEAR = "liblinear-train"
 
-# The l2fuse training runs: label, loss (for the objective), aggregate and
-# its options beside lambda.
+# The l2fuse training runs: label, loss (for the objective), aggregate, its
+# options beside lambda and, for some, session settings for the run.
+ONE_THREAD = {"l2fuse.solver_threads": "1"}
 TRAININGS = [
     ("logistic_regression", "logistic", "logistic_regression", {}),
     ("linear_svm hinge", "hinge", "linear_svm",
@@ -62,6 +63,10 @@ TRAININGS = [
      {"loss": "squared_hinge", "calibration": False}),
     ("linear_svm squared_hinge, calibrated", "squared_hinge", "linear_svm",
      {"loss": "squared_hinge", "calibration": True}),
+    ("logistic_regression, 1 solver thread", "logistic", "logistic_regression", {},
+     ONE_THREAD),
+    ("linear_svm hinge, 1 solver thread", "hinge", "linear_svm",
+     {"loss": "hinge", "calibration": False}, ONE_THREAD),
 ]
 
 # Session settings for the two modes; jit is off in both so that the small
@@ -542,7 +547,8 @@ class Bench:
     def train_all(self, tab, X, ypm):
         """Time every training run; returns the trained models by label."""
         models = {}
-        for label, loss, fn, extra in TRAININGS:
+        for label, loss, fn, extra, *settings in TRAININGS:
+            settings = settings[0] if settings else {}
             opts = dict(extra, **{"lambda": tab["lam"]})
             sql = f"SELECT l2fuse.{fn}(features, label, %s::jsonb) FROM {tab['name']}"
             params = (json.dumps(opts),)
@@ -552,7 +558,13 @@ class Bench:
                 res["serial"] = res["parallel"] = "n/a"
                 continue
             say(f"{tab['name']}: {label}")
-            res.update(self.both_modes(tab, label, sql, params))
+            for k, v in settings.items():
+                self.db.run(f"SET {k} = {v}")
+            try:
+                res.update(self.both_modes(tab, label, sql, params))
+            finally:
+                for k in settings:
+                    self.db.run(f"RESET {k}")
             self.measure_memory(tab, label, sql, params)
             rows = res.pop("rows", None)
             if rows and rows[0][0] is not None:
