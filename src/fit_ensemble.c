@@ -481,8 +481,7 @@ l2fuse_fit_ensemble_deserialize(PG_FUNCTION_ARGS)
 static void *
 HugeAlloc(size_t size, void *ctx)
 {
-	return MemoryContextAllocExtended((MemoryContext) ctx, size,
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	return l2fuse_alloc_huge((MemoryContext) ctx, size, MCXT_ALLOC_ZERO);
 }
 
 /* Positive rows of the state. */

@@ -5,6 +5,7 @@
 #include "postgres.h"
 
 #include <limits.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fmgr.h"
@@ -70,6 +71,38 @@ l2fuse_solver_threads(void)
 	if (cpus < 1)
 		return 1;
 	return cpus < L2FUSE_AUTO_THREADS_MAX ? (int) cpus : L2FUSE_AUTO_THREADS_MAX;
+}
+
+/*
+ * MemoryContextAllocExtended(cxt, size, flags | MCXT_ALLOC_HUGE), with the
+ * kernel asked to back the block by transparent huge pages where the
+ * system leaves that to madvise.  The row buffers and the solvers' per-row
+ * arrays are hundreds of MB written once in order; with 4 kB pages, the
+ * page faults alone took about a sixth of a 1e6 x 32 training here.
+ */
+void *
+l2fuse_alloc_huge(MemoryContext cxt, Size size, int flags)
+{
+	void	   *p;
+	uintptr_t	from,
+				to;
+
+	if (size < L2FUSE_HUGE_PAGE_MIN)
+		return MemoryContextAllocExtended(cxt, size, flags | MCXT_ALLOC_HUGE);
+
+	p = MemoryContextAllocExtended(cxt, size, (flags & ~MCXT_ALLOC_ZERO) | MCXT_ALLOC_HUGE);
+#ifdef MADV_HUGEPAGE
+	from = TYPEALIGN(L2FUSE_HUGE_PAGE, (uintptr_t) p);
+	to = TYPEALIGN_DOWN(L2FUSE_HUGE_PAGE, (uintptr_t) p + size);
+	if (to > from)
+		(void) madvise((void *) from, to - from, MADV_HUGEPAGE);
+#else
+	(void) from;
+	(void) to;
+#endif
+	if (flags & MCXT_ALLOC_ZERO)
+		memset(p, 0, size);
+	return p;
 }
 
 /*

@@ -118,7 +118,7 @@ AddChunk(TrainState *state, int64 cap)
 	TrainChunk *c;
 
 	CheckTrainMemory(state, size);
-	c = MemoryContextAllocHuge(CurrentMemoryContext, size);
+	c = l2fuse_alloc_huge(CurrentMemoryContext, size, 0);
 	c->next = NULL;
 	c->cap = cap;
 	c->n = 0;
@@ -698,8 +698,7 @@ l2fuse_train_deserialfn(PG_FUNCTION_ARGS)
 static void *
 SolverAlloc(size_t size, void *ctx)
 {
-	return MemoryContextAllocExtended((MemoryContext) ctx, size,
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	return l2fuse_alloc_huge((MemoryContext) ctx, size, MCXT_ALLOC_ZERO);
 }
 
 static void
