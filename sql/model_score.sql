@@ -112,6 +112,15 @@ SELECT pg_temp.err($$SELECT l2fuse.predict(pg_temp.m('lr'), '{1,2,3,4}'::real[])
 SELECT pg_temp.err($$SELECT l2fuse.predict(pg_temp.m('lr'), '{}'::float8[])$$);
 SELECT pg_temp.err($$SELECT l2fuse.predict_proba(pg_temp.m('lr'), '{1,NaN,3}'::float8[])$$);
 SELECT pg_temp.err($$SELECT l2fuse.predict_proba(pg_temp.m('lr'), '{1,2,Infinity}'::float8[])$$);
+-- A wider row is checked four values at a time: every position is caught,
+-- and the first bad one is named.
+SELECT i, pg_temp.err(format($$SELECT l2fuse.predict_proba(
+		l2fuse.model_from_json('{"kind": "logistic", "coefficients": [1,1,1,1,1,1,1,1,1], "intercept": 0}'),
+		%L::float8[])$$, f)) AS err
+	FROM (VALUES (1, '{NaN,0,0,0,0,0,0,0,0}'), (4, '{0,0,0,Infinity,0,0,0,0,0}'),
+		(5, '{0,0,0,0,-Infinity,0,0,0,NaN}'), (9, '{0,0,0,0,0,0,0,0,Infinity}'),
+		(0, '{1e308,1e308,1e308,1e308,-1e308,-1e308,-1e308,-1e308,0}')) v(i, f)
+	ORDER BY i;
 SELECT pg_temp.err($$SELECT l2fuse.decision_function(pg_temp.m('lr'), '{-Infinity,2,3}'::real[])$$);
 SELECT pg_temp.err($$SELECT l2fuse.predict(pg_temp.m('lr'), '{1,NULL,3}'::float8[])$$);
 SELECT pg_temp.err($$SELECT l2fuse.predict(pg_temp.m('lr'), '{{1,2,3},{4,5,6}}'::float8[])$$);

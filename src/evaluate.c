@@ -35,6 +35,7 @@ l2fuse_evaluate_accum(PG_FUNCTION_ARGS)
 	ScoreState *state;
 	const L2Model *model;
 	double	   *x;
+	const double *row;
 	bool		proba;
 	ScoreKind	kind;
 	double		score;
@@ -62,8 +63,8 @@ l2fuse_evaluate_accum(PG_FUNCTION_ARGS)
 						   "calibration and others by one without.")));
 
 	/* score the row */
-	l2_read_features(PG_GETARG_ARRAYTYPE_P(2), model->nfeatures, x);
-	score = proba ? l2_model_proba(model, x) : l2_model_decision(model, x);
+	row = l2_features_view(PG_GETARG_ARRAYTYPE_P(2), model->nfeatures, x);
+	score = proba ? l2_model_proba(model, row) : l2_model_decision(model, row);
 	if (!isfinite(score))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),

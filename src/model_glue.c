@@ -187,6 +187,37 @@ ReportBadFeature(int i, bool isnull, double v)
 }
 
 /*
+ * ERROR unless all n values are finite.  x - x is 0 for a finite x and NaN
+ * otherwise, so four running sums of it stay 0 exactly when every value is
+ * finite; only then is the slow scan for the culprit skipped.
+ */
+static void
+CheckFiniteFeatures(const double *x, int32 n)
+{
+	double		a0 = 0,
+				a1 = 0,
+				a2 = 0,
+				a3 = 0;
+	int32		i = 0;
+
+	for (; i + 3 < n; i += 4)
+	{
+		a0 += x[i] - x[i];
+		a1 += x[i + 1] - x[i + 1];
+		a2 += x[i + 2] - x[i + 2];
+		a3 += x[i + 3] - x[i + 3];
+	}
+	for (; i < n; i++)
+		a0 += x[i] - x[i];
+	if (a0 + a1 + a2 + a3 == 0)
+		return;
+
+	for (i = 0; i < n; i++)
+		if (!isfinite(x[i]))
+			ReportBadFeature(i, false, x[i]);
+}
+
+/*
  * Convert nfeatures elements of a one-dimensional integer or numeric array
  * to doubles, reporting NULL elements.
  */
@@ -270,7 +301,26 @@ l2_read_features(ArrayType *arr, int32 nfeatures, double *out)
 		}
 	}
 
-	for (i = 0; i < nfeatures; i++)
-		if (!isfinite(out[i]))
-			ReportBadFeature(i, false, out[i]);
+	CheckFiniteFeatures(out, nfeatures);
+}
+
+/*
+ * The nfeatures doubles of arr, checked as l2_read_features checks them:
+ * for a float8[] without NULLs its own storage, else scratch filled by
+ * l2_read_features.  Scoring reads the row in place, without a copy.
+ */
+const double *
+l2_features_view(ArrayType *arr, int32 nfeatures, double *scratch)
+{
+	const double *x;
+
+	if (ARR_ELEMTYPE(arr) != FLOAT8OID || ARR_HASNULL(arr))
+	{
+		l2_read_features(arr, nfeatures, scratch);
+		return scratch;
+	}
+	CheckFeatureShape(arr, nfeatures);
+	x = (const double *) ARR_DATA_PTR(arr);
+	CheckFiniteFeatures(x, nfeatures);
+	return x;
 }

@@ -35,5 +35,6 @@ extern const L2Model *l2_model_cached(FunctionCallInfo fcinfo, int argno, double
  * ERROR otherwise.
  */
 extern void l2_read_features(ArrayType *arr, int32 nfeatures, double *out);
+extern const double *l2_features_view(ArrayType *arr, int32 nfeatures, double *scratch);
 
 #endif							/* L2FUSE_MODEL_GLUE_H */

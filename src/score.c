@@ -13,13 +13,14 @@
 
 #include "model_glue.h"
 
-/* The cached model of argument 0 with argument 1's features read into *x. */
+/* The cached model of argument 0; *x gets argument 1's checked features. */
 static const L2Model *
-ScoringInput(FunctionCallInfo fcinfo, double **x)
+ScoringInput(FunctionCallInfo fcinfo, const double **x)
 {
-	const L2Model *m = l2_model_cached(fcinfo, 0, x);
+	double	   *scratch;
+	const L2Model *m = l2_model_cached(fcinfo, 0, &scratch);
 
-	l2_read_features(PG_GETARG_ARRAYTYPE_P(1), m->nfeatures, *x);
+	*x = l2_features_view(PG_GETARG_ARRAYTYPE_P(1), m->nfeatures, scratch);
 	return m;
 }
 
@@ -43,7 +44,7 @@ PG_FUNCTION_INFO_V1(l2fuse_decision_function);
 Datum
 l2fuse_decision_function(PG_FUNCTION_ARGS)
 {
-	double	   *x;
+	const double *x;
 	const L2Model *m = ScoringInput(fcinfo, &x);
 
 	PG_RETURN_FLOAT8(l2_model_decision(m, x));
@@ -54,7 +55,7 @@ PG_FUNCTION_INFO_V1(l2fuse_predict_proba);
 Datum
 l2fuse_predict_proba(PG_FUNCTION_ARGS)
 {
-	double	   *x;
+	const double *x;
 	const L2Model *m = ScoringInput(fcinfo, &x);
 
 	CheckHasProba(m);
@@ -69,7 +70,7 @@ PG_FUNCTION_INFO_V1(l2fuse_predict);
 Datum
 l2fuse_predict(PG_FUNCTION_ARGS)
 {
-	double	   *x;
+	const double *x;
 	const L2Model *m = ScoringInput(fcinfo, &x);
 
 	PG_RETURN_BOOL(l2_model_predict(m, x));
