@@ -5,15 +5,9 @@
 # relative for the smooth losses, 1e-9 for the hinge (its tolerance); and
 # on the three balanced problems the warm start must take fewer steps.
 set -e
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-command -v gcc >/dev/null || exit 77
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-src="$root/src/objective.c $root/src/solver_threads.c $root/src/solver_newton.c $root/src/solver_hinge.c $root/src/solver.c"
-flags="-std=gnu99 -O2 -Wall -Wextra -Werror -Wno-unused-parameter -I$root/src"
-gcc $flags "$root/test/warm_test.c" $src -lopenblas -lm -pthread -o "$out/warm"
-gcc $flags -DL2_WARM_MIN_ROWS=INT64_MAX "$root/test/warm_test.c" $src -lopenblas -lm -pthread \
-	-o "$out/cold"
+source "$(dirname "${BASH_SOURCE[0]}")/solver_build.sh"
+build_solver_test warm warm_test.c
+build_solver_test cold warm_test.c -DL2_WARM_MIN_ROWS=INT64_MAX
 
 export OPENBLAS_NUM_THREADS=1
 "$out/warm" >"$out/warm.txt" || { cat "$out/warm.txt"; exit 1; }

@@ -17,18 +17,6 @@
 #include "solver.h"
 #include "test_util.h"
 
-/* Solver memory; freed when the test process ends. */
-static void *
-Alloc(size_t size, void *ctx)
-{
-	void	   *p = calloc(1, size ? size : 1);
-
-	(void) ctx;
-	if (p == NULL)
-		abort();
-	return p;
-}
-
 /* A standard normal number (Box-Muller). */
 static double
 Normal(unsigned long long *state)
@@ -84,7 +72,7 @@ Run(const char *name, unsigned long long seed, int n, int d, int rank, int copie
 	L2Hooks		hooks = {0};
 	L2Fit		fit;
 
-	hooks.alloc = Alloc;
+	hooks.alloc = TestAlloc;
 	MakeData(seed, n, d, rank, copies, &x, &y);
 	if (weighted)
 	{

@@ -1,12 +1,14 @@
 /*
  * test_util.h
  *		What the pure C test drivers share: a failure count, a check that
- *		reports what it got and wanted, and deterministic uniform numbers.
+ *		reports what it got and wanted, deterministic uniform numbers, and
+ *		an allocator for the solvers.
  */
 #ifndef L2FUSE_TEST_UTIL_H
 #define L2FUSE_TEST_UTIL_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static int	failures = 0;
 
@@ -27,6 +29,18 @@ Uniform(unsigned long long *state)
 {
 	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
 	return (double) (*state >> 11) / 9007199254740992.0;
+}
+
+/* Zeroed memory for the solvers (an L2Hooks alloc); freed at exit. */
+static inline void *
+TestAlloc(size_t size, void *ctx)
+{
+	void	   *p = calloc(1, size ? size : 1);
+
+	(void) ctx;
+	if (p == NULL)
+		abort();
+	return p;
 }
 
 #endif							/* L2FUSE_TEST_UTIL_H */

@@ -19,18 +19,6 @@
 #include "solver.h"
 #include "test_util.h"
 
-/* Solver memory; freed when the process ends. */
-static void *
-Alloc(size_t size, void *ctx)
-{
-	void	   *p = calloc(1, size ? size : 1);
-
-	(void) ctx;
-	if (p == NULL)
-		abort();
-	return p;
-}
-
 /*
  * Solve n rows of d normal features; the label is a noisy linear rule
  * shifted so that about `minority` of the rows are positive, or exactly
@@ -82,7 +70,7 @@ Run(const char *name, L2Loss loss, int64_t n, int d, double minority, int few,
 		seg[k].w = w ? w + b : NULL;
 		seg[k].n = e - b;
 	}
-	hooks.alloc = Alloc;
+	hooks.alloc = TestAlloc;
 	prob.d = d;
 	prob.nseg = 3;
 	prob.seg = seg;
