@@ -125,5 +125,6 @@ main(void)
 	Run("duplicate_rows", 4, 200, 6, 6, 3, 0.5, true, false);
 	Run("wide_lambda_small", 5, 400, 20, 10, 1, 1e-3, true, false);
 	Run("wide_lambda_large", 5, 400, 20, 10, 1, 1e3, true, false);
+	Run("many_margin_rows", 6, 10000, 9, 9, 1, 0.1, true, false);
 	return failures ? 1 : 0;
 }
