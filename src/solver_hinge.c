@@ -892,7 +892,7 @@ l2_hinge(L2Work *wk, double *v, L2NewtonResult *res)
 
 		if (wk->hooks->trace)
 			wk->hooks->trace(wk->hooks->arg, res->iterations,
-							 hinge_primal(wk, v, wk->z), gap);
+							 hinge_primal(wk, v, wk->z), fmax(gap, 0.0));
 		if (gap <= prob->tol || res->iterations >= prob->max_iter)
 			break;
 	}
