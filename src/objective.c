@@ -433,7 +433,7 @@ l2_iter_part(const L2Work *wk, L2BlockIter *it, L2Part *part)
 }
 
 /*
- * Load the next block of the part's transformed rows into its block;
+ * Load the next block of the part's transformed rows into part->block;
  * returns the number of rows (0 at the end, or when the part is told to
  * stop) and sets it->row0.
  */
@@ -469,7 +469,6 @@ l2_next_block(L2Work *wk, L2BlockIter *it)
 				__builtin_prefetch(x + L2_PREFETCH_ROWS * wk->stride * wk->d + j);
 		l2_transform_row(wk, x, block + r * wk->p);
 	}
-	it->block = block;
 	it->row0 = it->next;
 	it->off += cnt;
 	it->next += cnt;
@@ -538,7 +537,7 @@ compute_z_part(L2Work *wk, L2Part *part, void *arg)
 
 	l2_iter_part(wk, &it, part);
 	while ((cnt = l2_next_block(wk, &it)) > 0)
-		cblas_dgemv(CblasRowMajor, CblasNoTrans, cnt, wk->p, 1.0, it.block, wk->p,
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, cnt, wk->p, 1.0, part->block, wk->p,
 					a->v, 1, 0.0, a->out + it.row0, 1);
 }
 
@@ -551,6 +550,20 @@ l2_compute_z(L2Work *wk, const double *v, double *out)
 	ZArgs		a = {v, out};
 
 	l2_run_parts(wk, compute_z_part, &a);
+}
+
+/*
+ * out += X'^T (a b) over the block of cnt rows loaded into part->block,
+ * a and b pointing at the block's first row; part->r is the scratch.
+ */
+static void
+xt_block(const L2Work *wk, L2Part *part, int cnt, const double *a, const double *b,
+		 double *out)
+{
+	for (int i = 0; i < cnt; i++)
+		part->r[i] = a[i] * b[i];
+	cblas_dgemv(CblasRowMajor, CblasTrans, cnt, wk->p, 1.0, part->block, wk->p,
+				part->r, 1, 1.0, out, 1);
 }
 
 /* Arguments of xt_times_part. */
@@ -574,12 +587,7 @@ xt_times_part(L2Work *wk, L2Part *part, void *arg)
 	part->sum = 0;
 	l2_iter_part(wk, &it, part);
 	while ((cnt = l2_next_block(wk, &it)) > 0)
-	{
-		for (int i = 0; i < cnt; i++)
-			part->r[i] = x->a[it.row0 + i] * x->b[it.row0 + i];
-		cblas_dgemv(CblasRowMajor, CblasTrans, cnt, wk->p, 1.0, it.block, wk->p,
-					part->r, 1, 1.0, part->g, 1);
-	}
+		xt_block(wk, part, cnt, x->a + it.row0, x->b + it.row0, part->g);
 }
 
 /*
@@ -673,7 +681,7 @@ pass_part(L2Work *wk, L2Part *part, void *arg)
 		int			k = 0;
 
 		if (a->dir)
-			cblas_dgemv(CblasRowMajor, CblasNoTrans, cnt, p, 1.0, it.block, p,
+			cblas_dgemv(CblasRowMajor, CblasNoTrans, cnt, p, 1.0, part->block, p,
 						a->dir, 1, 0.0, qb, 1);
 		for (int i = 0; i < cnt; i++)
 		{
@@ -690,7 +698,7 @@ pass_part(L2Work *wk, L2Part *part, void *arg)
 			if (a->hess && d2 > 0)
 			{
 				double		sq = sqrt(s[i] * d2);
-				const double *src = it.block + (size_t) i * p;
+				const double *src = part->block + (size_t) i * p;
 				double	   *dst = part->block2 + (size_t) k * p;
 
 				for (int j = 0; j < p; j++)
@@ -698,15 +706,10 @@ pass_part(L2Work *wk, L2Part *part, void *arg)
 				k++;
 			}
 		}
-		cblas_dgemv(CblasRowMajor, CblasTrans, cnt, p, 1.0, it.block, p, r, 1, 1.0,
+		cblas_dgemv(CblasRowMajor, CblasTrans, cnt, p, 1.0, part->block, p, r, 1, 1.0,
 					part->g, 1);
 		if (a->sy)
-		{
-			for (int i = 0; i < cnt; i++)
-				r[i] = s[i] * y[i];
-			cblas_dgemv(CblasRowMajor, CblasTrans, cnt, p, 1.0, it.block, p, r, 1, 1.0,
-						part->g2, 1);
-		}
+			xt_block(wk, part, cnt, s, y, part->g2);
 		if (a->hess && k > 0)
 			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, k, 1.0, part->block2, p,
 						1.0, part->H, p);

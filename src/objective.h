@@ -103,8 +103,7 @@ typedef struct L2BlockIter
 	int64_t		off;			/* offset inside the segment */
 	int64_t		row0;			/* global index of the block's first row */
 	int64_t		next;			/* global index of the next row to load */
-	L2Part	   *part;
-	double	   *block;			/* the part's block, holding the last rows loaded */
+	L2Part	   *part;			/* rows are loaded into part->block */
 } L2BlockIter;
 
 /* Work on one part's rows, run on a thread of its own (solver_threads.c). */
